@@ -1,0 +1,323 @@
+"""The error catalogue: every error code the app can show, and the one exception type.
+
+Each code knows its HTTP status, how it is retried, a friendly message a
+non-technical user understands, and what the user can do about it. Server codes
+come from the API contract (``docs/api-contract.md``); client-side codes
+(network, files, cancellation) share the same form so the GUI, the CLI and the
+job store treat every failure alike.
+
+    AppError(code, detail, file=..., stage=..., request_id=..., http_status=...)
+
+``AppError.detail`` is technical text for support; it must never contain a
+token or password (the job log's redaction filter is the second line of defence).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class RetryClass(enum.Enum):
+    """How an error is retried automatically."""
+
+    NEVER = "never"
+    BACKOFF = "backoff"  # immediately, with exponential backoff and jitter
+    RETRY_AFTER = "retry_after"  # after the server's Retry-After (else backoff)
+    REFRESH_AUTH = "refresh_auth"  # refresh the token once, then ask the user to sign in
+
+
+class UserAction(enum.Enum):
+    """What the user is told to do when a job fails for good."""
+
+    RETRY = "Retry"
+    RESELECT_FILE = "Re-select file"
+    CHOOSE_OTHER_FILE = "Choose another file"
+    SIGN_IN = "Sign in"
+    CHECK_CONNECTION = "Check your connection, then Retry"
+    WAIT = "Wait; it retries on its own"
+    CONTACT_SUPPORT = "Contact support"
+    FIX_DETAILS = "Fix the job details"
+    NONE = "Nothing; it was cancelled"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: str
+    status: int  # HTTP status; client-side codes use the class they are closest to
+    retry: RetryClass
+    message: str  # friendly sentence: what happened, in plain words
+    action: UserAction
+    hint: str  # one sentence on what to do
+    client_side: bool = False
+
+    @property
+    def status_class(self) -> int:
+        return self.status // 100 * 100
+
+    @property
+    def retryable(self) -> bool:
+        return self.retry is not RetryClass.NEVER
+
+
+_N, _B, _RA, _AUTH = (
+    RetryClass.NEVER,
+    RetryClass.BACKOFF,
+    RetryClass.RETRY_AFTER,
+    RetryClass.REFRESH_AUTH,
+)
+A = UserAction
+
+_SPECS: list[ErrorSpec] = [
+    # 400: malformed request / bad input
+    ErrorSpec("MISSING_FIELD", 400, _N, "Some required information is missing.", A.FIX_DETAILS,
+              "Fill in the missing field (for example the user id) and try again."),
+    ErrorSpec("INVALID_FILE_TYPE", 400, _N, "This file is not a video the app can upload.", A.CHOOSE_OTHER_FILE,
+              "Choose a video file (MP4, MOV, MKV, WebM, AVI)."),
+    ErrorSpec("INVALID_TIMESTAMP", 400, _N, "The recording time is not a valid date and time.", A.FIX_DETAILS,
+              "Use a date like 2026-05-01T14:30:00Z."),
+    ErrorSpec("INVALID_REQUEST", 400, _N, "The server could not understand the request.", A.CONTACT_SUPPORT,
+              "This is likely a bug; export a support bundle and contact support."),
+    # 401: sign-in
+    ErrorSpec("AUTH_REQUIRED", 401, _AUTH, "You need to sign in to upload.", A.SIGN_IN,
+              "Sign in, and the queue continues."),
+    ErrorSpec("TOKEN_INVALID", 401, _AUTH, "Your sign-in is no longer valid.", A.SIGN_IN,
+              "Sign in again, and the queue continues."),
+    ErrorSpec("TOKEN_EXPIRED", 401, _AUTH, "Your sign-in has expired.", A.SIGN_IN,
+              "Sign in again, and the queue continues where it stopped."),
+    ErrorSpec("INVALID_CREDENTIALS", 401, _N, "The username or password is not correct.", A.SIGN_IN,
+              "Check the username and password and sign in again."),
+    # 403
+    ErrorSpec("FORBIDDEN", 403, _N, "Your account is not allowed to do this.", A.FIX_DETAILS,
+              "Upload as yourself, or ask an administrator to do it for you."),
+    # 404 / 405
+    ErrorSpec("SESSION_NOT_FOUND", 404, _N, "The recording session no longer exists on the server.", A.FIX_DETAILS,
+              "Choose or create another session, then Retry."),
+    ErrorSpec("VIDEO_NOT_FOUND", 404, _N, "The video no longer exists on the server.", A.RETRY,
+              "Retry to upload it again."),
+    ErrorSpec("UPLOAD_NOT_FOUND", 404, _N, "The server no longer has the partial upload.", A.RETRY,
+              "Retry; the upload starts again from the beginning."),
+    ErrorSpec("NOT_FOUND", 404, _N, "The server does not offer what the app asked for.", A.CONTACT_SUPPORT,
+              "Check the server address in Settings; it may not be a video upload server."),
+    ErrorSpec("METHOD_NOT_ALLOWED", 405, _N, "The server refused the kind of request the app sent.", A.CONTACT_SUPPORT,
+              "Check the server address in Settings, or contact support."),
+    # 409 / 410
+    ErrorSpec("UPLOAD_OFFSET_MISMATCH", 409, _B, "The app and the server disagreed on how much was sent.", A.WAIT,
+              "The app re-checks with the server and continues on its own."),
+    ErrorSpec("UPLOAD_INCOMPLETE", 409, _N, "The server has not received the whole file yet.", A.RETRY,
+              "Retry; the upload continues where it stopped."),
+    ErrorSpec("REQUEST_IN_PROGRESS", 409, _B, "The same request is still being handled by the server.", A.WAIT,
+              "The app waits and asks again on its own."),
+    ErrorSpec("UPLOAD_EXPIRED", 410, _N, "The partial upload expired on the server.", A.RETRY,
+              "Retry; the upload starts again from the beginning."),
+    # 413 / 415 / 422
+    ErrorSpec("FILE_TOO_LARGE", 413, _N, "This video is larger than the server accepts.", A.CHOOSE_OTHER_FILE,
+              "Trim or compress the video, or ask for a higher limit."),
+    ErrorSpec("UNSUPPORTED_MEDIA_TYPE", 415, _N, "The server did not accept the format of the request.", A.CONTACT_SUPPORT,
+              "Check the server address in Settings, or contact support."),
+    ErrorSpec("VIDEO_CORRUPTED", 422, _N, "This video is damaged and cannot be played to the end.", A.CHOOSE_OTHER_FILE,
+              "Copy the file again from the camera or card, then Re-select it."),
+    ErrorSpec("VIDEO_UNPROCESSABLE", 422, _N, "This file has no picture the app can use.", A.CHOOSE_OTHER_FILE,
+              "Choose a file that contains video, not only sound."),
+    ErrorSpec("VIDEO_UNSUPPORTED_CODEC", 422, _N, "This video uses a format the app cannot decode.", A.CHOOSE_OTHER_FILE,
+              "Convert it to H.264 (MP4) and add it again."),
+    ErrorSpec("DECRYPTION_FAILED", 422, _N, "This video is encrypted or protected and cannot be read.", A.CHOOSE_OTHER_FILE,
+              "Export an unprotected copy of the video and add that."),
+    # 429 / 431 / 460
+    ErrorSpec("RATE_LIMITED", 429, _RA, "The server asked the app to slow down.", A.WAIT,
+              "The app waits as asked and continues on its own."),
+    ErrorSpec("REQUEST_HEADER_TOO_LARGE", 431, _N, "The request sent to the server was too large.", A.CONTACT_SUPPORT,
+              "This is likely a bug; export a support bundle and contact support."),
+    ErrorSpec("CHECKSUM_MISMATCH", 460, _B, "Part of the file arrived damaged at the server.", A.RETRY,
+              "The app resends it on its own; if it keeps failing, check your network."),
+    # 5xx
+    ErrorSpec("TEMPORARY_FAILURE", 500, _B, "The server had a temporary problem.", A.WAIT,
+              "The app retries on its own."),
+    ErrorSpec("INTERNAL_ERROR", 500, _N, "The server ran into an unexpected problem.", A.CONTACT_SUPPORT,
+              "Retry later; if it happens again, export a support bundle and contact support."),
+    ErrorSpec("BAD_GATEWAY", 502, _B, "The server could not be reached through the network gateway.", A.WAIT,
+              "The app retries on its own."),
+    ErrorSpec("SERVICE_UNAVAILABLE", 503, _RA, "The server is busy or under maintenance.", A.WAIT,
+              "The app waits as the server asks and retries on its own."),
+    ErrorSpec("GATEWAY_TIMEOUT", 504, _B, "The server took too long to answer through the network gateway.", A.WAIT,
+              "The app retries on its own."),
+    # client side: network
+    ErrorSpec("NETWORK_TIMEOUT", 408, _B, "The connection to the server timed out.", A.CHECK_CONNECTION,
+              "The app retries on its own; if it keeps failing, check your network.", client_side=True),
+    ErrorSpec("CONNECTION_FAILED", 503, _B, "The app could not connect to the server.", A.CHECK_CONNECTION,
+              "Check your internet connection and the server address; the app retries on its own.",
+              client_side=True),
+    ErrorSpec("CONNECTION_RESET", 503, _B, "The connection to the server was interrupted.", A.CHECK_CONNECTION,
+              "The app resumes the upload on its own.", client_side=True),
+    ErrorSpec("CIRCUIT_OPEN", 503, _N, "The server has been failing, so the app paused sending to it.", A.WAIT,
+              "The app tries again at the time shown; press Retry now to try sooner.", client_side=True),
+    ErrorSpec("PROCESSING_TIMEOUT", 504, _N, "The server took too long to process the video.", A.RETRY,
+              "Retry later; the upload itself is kept on the server.", client_side=True),
+    ErrorSpec("SERVER_PROTOCOL_ERROR", 502, _N, "The server answered in a way the app did not expect.", A.CONTACT_SUPPORT,
+              "Check the server address in Settings, or contact support.", client_side=True),
+    # client side: files
+    ErrorSpec("FILE_NOT_FOUND", 400, _N, "The file is no longer where it was added from.", A.RESELECT_FILE,
+              "Re-select the file where it is now, or put it back.", client_side=True),
+    ErrorSpec("NOT_A_FILE", 400, _N, "This is a folder or a special file, not a video file.", A.CHOOSE_OTHER_FILE,
+              "Choose the video files inside it instead.", client_side=True),
+    ErrorSpec("FILE_UNREADABLE", 400, _N, "The app is not allowed to read this file.", A.RESELECT_FILE,
+              "Check the file's permissions, or copy it somewhere you can read it.", client_side=True),
+    ErrorSpec("FILE_CHANGED", 409, _N, "The file changed after it was added to the queue.", A.RESELECT_FILE,
+              "Wait until the file is fully copied or saved, then Re-select it.", client_side=True),
+    ErrorSpec("CANCELLED", 499, _N, "The job was cancelled.", A.NONE,
+              "Retry it if you still want it uploaded.", client_side=True),
+    ErrorSpec("UNEXPECTED_ERROR", 500, _N, "Something unexpected went wrong in the app.", A.CONTACT_SUPPORT,
+              "Retry; if it happens again, export a support bundle and contact support.", client_side=True),
+]
+
+CATALOGUE: dict[str, ErrorSpec] = {s.code: s for s in _SPECS}
+
+# Codes to use for a non-2xx response whose body is not ours (a proxy's HTML page).
+_BY_STATUS = {
+    400: "INVALID_REQUEST", 401: "AUTH_REQUIRED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 408: "NETWORK_TIMEOUT", 409: "UPLOAD_OFFSET_MISMATCH",
+    410: "UPLOAD_EXPIRED", 413: "FILE_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VIDEO_UNPROCESSABLE", 429: "RATE_LIMITED", 431: "REQUEST_HEADER_TOO_LARGE",
+    460: "CHECKSUM_MISMATCH", 500: "TEMPORARY_FAILURE", 502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT",
+}
+
+
+def spec(code: str) -> ErrorSpec:
+    """The catalogue entry for ``code``; unknown codes fall back to UNEXPECTED_ERROR."""
+    return CATALOGUE.get(code) or CATALOGUE["UNEXPECTED_ERROR"]
+
+
+def code_for_status(status: int) -> str:
+    """The code for a response that carries no ``error_code`` of ours.
+
+    An unlabelled 500 from a proxy is treated as transient (TEMPORARY_FAILURE):
+    retrying a few times is cheap, and a real bug shows up as INTERNAL_ERROR from
+    our own server with a body.
+    """
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if 500 <= status < 600:
+        return "TEMPORARY_FAILURE"
+    if 400 <= status < 500:
+        return "INVALID_REQUEST"
+    return "SERVER_PROTOCOL_ERROR"
+
+
+class AppError(Exception):
+    """One failure: a catalogue code, technical detail, and where it happened.
+
+    ``str(err)`` is ``"CODE: detail"``: technical, for logs. The GUI shows
+    ``err.message`` (friendly) and ``err.hint`` (what to do) instead.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        detail: str = "",
+        *,
+        file: str | None = None,
+        stage: str | None = None,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+        field: str | None = None,
+        message: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.code = code if code in CATALOGUE else "UNEXPECTED_ERROR"
+        self.original_code = code
+        self.detail = detail or spec(self.code).message
+        self.file = file
+        self.stage = stage
+        self.request_id = request_id
+        self.http_status = http_status
+        self.retry_after = retry_after
+        self.field = field
+        self._message = message
+        self.extra = dict(extra or {})
+        super().__init__(f"{self.code}: {self.detail}")
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return spec(self.code)
+
+    @property
+    def message(self) -> str:
+        """Friendly sentence. A specific message (``"This file is not a video (it
+        looks like a PDF document)."``) beats the catalogue's generic one."""
+        return self._message or self.spec.message
+
+    @property
+    def hint(self) -> str:
+        return self.spec.hint
+
+    @property
+    def action(self) -> UserAction:
+        return self.spec.action
+
+    @property
+    def retry(self) -> RetryClass:
+        return self.spec.retry
+
+    @property
+    def retryable(self) -> bool:
+        return self.spec.retryable
+
+    @property
+    def status(self) -> int:
+        return self.http_status or self.spec.status
+
+    def with_context(self, **kw: Any) -> AppError:
+        """Fill in context that was not known where the error was raised."""
+        for key, value in kw.items():
+            if value is not None and getattr(self, key, None) is None:
+                setattr(self, key, value)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (CLI output, failure records, support bundles)."""
+        return {
+            "error_code": self.code,
+            "error": self.message,
+            "hint": self.hint,
+            "detail": self.detail,
+            "status": self.status,
+            "retryable": self.retryable,
+            "file": self.file,
+            "stage": self.stage,
+            "request_id": self.request_id,
+            "field": self.field,
+        }
+
+    @classmethod
+    def from_response(
+        cls,
+        status: int,
+        body: Any,
+        *,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> AppError:
+        """Map a non-2xx response to an error: by ``error_code`` when the body is
+        the contract's shape, else by status alone."""
+        code = None
+        detail = f"HTTP {status}"
+        field = None
+        if isinstance(body, dict) and isinstance(body.get("error_code"), str):
+            code = body["error_code"]
+            if isinstance(body.get("error"), str):
+                detail = f"HTTP {status}: {body['error']}"
+            if isinstance(body.get("field"), str):
+                field = body["field"]
+            request_id = request_id or (body.get("request_id") if isinstance(body.get("request_id"), str) else None)
+        if code not in CATALOGUE:
+            code = code_for_status(status)
+        return cls(code, detail, request_id=request_id, http_status=status,
+                   retry_after=retry_after, field=field)
+
+
+def unexpected(exc: BaseException, **context: Any) -> AppError:
+    """Wrap a bug (an exception we did not anticipate) at a worker boundary."""
+    return AppError("UNEXPECTED_ERROR", f"{type(exc).__name__}: {exc}", **context)

@@ -1,0 +1,46 @@
+"""Test-wide set-up: offscreen Qt, isolated state dirs, an in-memory keyring.
+
+Fixtures live in tests/fixtures/ by topic (videos, server, network faults) and are
+loaded as plugins, so every test directory can use them.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Must be set before any QApplication exists (pytest-qt creates it lazily).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Parallel analyses must not oversubscribe the 2 CI cores.
+os.environ.setdefault("OPENCV_FFMPEG_THREADS", "1")
+
+import keyring
+import pytest
+
+from tests.fixtures.keyring_mem import InMemoryKeyring
+
+pytest_plugins = [
+    "tests.fixtures.videos",
+    "tests.fixtures.server",
+    "tests.fixtures.netfault",
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory, monkeypatch):
+    """Every test gets its own XDG data/state/config/cache dirs: no shared job store."""
+    root = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        path = root / name.lower()
+        path.mkdir()
+        monkeypatch.setenv(name, str(path))
+    return root
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    """A real keyring backend that keeps secrets in a dict, fresh per test."""
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
