@@ -38,8 +38,6 @@ def _stamp(extras: str) -> str:
 
 
 def ensure_venv(extras: str) -> Path:
-    if sys.version_info < (3, 11):
-        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     py = venv_python()
     if not py.exists():
         print("Creating .venv ...", flush=True)

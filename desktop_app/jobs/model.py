@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Stage(str, enum.Enum):
+class Stage(enum.StrEnum):
     VALIDATE = "validate"
     ANALYSE = "analyse"
     UPLOAD = "upload"
@@ -26,7 +26,7 @@ class Stage(str, enum.Enum):
     DONE = "done"
 
 
-class JobState(str, enum.Enum):
+class JobState(enum.StrEnum):
     QUEUED = "queued"
     VALIDATING = "validating"
     ANALYZING = "analyzing"
@@ -162,7 +162,7 @@ class JobAttempt:
     time: float = field(default_factory=time.time)
 
 
-class ConnectionState(str, enum.Enum):
+class ConnectionState(enum.StrEnum):
     ONLINE = "online"
     RETRYING = "retrying"
     UNAVAILABLE = "unavailable"  # circuit open
