@@ -149,6 +149,7 @@ class TusUploader:
                 break
             except AppError as err:
                 err.with_context(file=path)
+                err.extra["attempts"] = up.attempts
                 if up.url is None or err.code not in _RESTART_CODES \
                         or up.restarts >= MAX_RESTARTS:
                     raise

@@ -1,0 +1,318 @@
+"""The backend client: everything the job manager sends to the server goes through here.
+
+    client = BackendClient(server_url, auth=AuthSession(TokenStore(server_url)),
+                           policy=RetryPolicy(max_attempts=settings.retry_attempts),
+                           breakers=BreakerRegistry(on_event), budget=RetryBudget())
+    client.sign_in("alice", password)           # tokens go to the keyring
+    sess = client.create_session(user_id, title="Take 3", idempotency_key=key1)
+    video = client.upload_video(sess.session_id, path, user_id=user_id, idempotency_key=key2,
+                                upload_url=job.upload_url, on_upload_url=persist,
+                                progress=cb, cancel=token, on_attempt=cb2)
+    client.get_video(video.video_id)
+
+Every call: ``X-Retry-Attempt`` sent, retried per ``retry.py`` (transient codes only),
+guarded by the breaker of its endpoint, bearer token added and refreshed once on 401
+(then ``TOKEN_EXPIRED``). Any non-2xx becomes the catalogue's ``AppError`` with the
+request id kept.
+
+Timeouts, per phase (``DEFAULT_TIMEOUTS``):
+- connect 10 s: TCP (and TLS) set-up; a dead host fails fast and is retried.
+- write 30 s: one socket write of a body piece (<= 256 KiB); only a stalled network
+  trips it, never a slow one.
+- read 120 s: waiting for a response once the body is sent, which includes the server's
+  own work (checksumming and storing a chunk, finishing an upload).
+- pool 30 s: waiting for a free connection in the client's pool.
+
+Uploads: files of at least one chunk (8 MiB, or the server's ``chunk_size`` hint) go
+through tus, resumable; smaller ones in one multipart request. Either way the server's
+``sha256`` is compared with the local file's; a difference raises CHECKSUM_MISMATCH
+(the job manager decides whether to upload again).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from desktop_app.errors import AppError
+from desktop_app.transfer import httperr
+from desktop_app.transfer.auth import AuthSession, Tokens
+from desktop_app.transfer.body import FileIdentity, WholeFileHash
+from desktop_app.transfer.breaker import BreakerEvent, BreakerRegistry
+from desktop_app.transfer.budget import RetryBudget
+from desktop_app.transfer.cancel import CancelToken
+from desktop_app.transfer.limiter import BandwidthLimiter
+from desktop_app.transfer.models import RemoteSession, ServerConfig, Video
+from desktop_app.transfer.multipart import multipart_kwargs
+from desktop_app.transfer.retry import AttemptInfo, RetryPolicy, call_with_retry
+from desktop_app.transfer.tus import DEFAULT_CHUNK, TusUploader
+
+log = logging.getLogger("desktop_app.transfer")
+
+DEFAULT_TIMEOUTS = httpx.Timeout(connect=10.0, write=30.0, read=120.0, pool=30.0)
+API_PREFIX = "/api/v1"
+_AUTH_CODES = frozenset({"AUTH_REQUIRED", "TOKEN_EXPIRED", "TOKEN_INVALID"})
+
+Progress = Callable[[int, int], None]
+OnAttempt = Callable[[AttemptInfo], None]
+
+
+def api_url(server_url: str) -> str:
+    base = server_url.rstrip("/")
+    return base if base.endswith(API_PREFIX) else base + API_PREFIX
+
+
+class BackendClient:
+    def __init__(self, base_url: str, *, auth: AuthSession | None = None,
+                 policy: RetryPolicy | None = None, breakers: BreakerRegistry | None = None,
+                 budget: RetryBudget | None = None, timeouts: httpx.Timeout | None = None,
+                 on_event: Callable[[BreakerEvent], None] | None = None,
+                 chunk_size: int | None = None, limiter: BandwidthLimiter | None = None,
+                 config_ttl_s: float = 300.0, http: httpx.Client | None = None) -> None:
+        self.api_url = api_url(base_url)
+        self.server_url = self.api_url[: -len(API_PREFIX)]
+        self.auth = auth or AuthSession()
+        self.base_policy = (policy or RetryPolicy()).clamped()
+        self.policy = self.base_policy
+        self.breakers = breakers if breakers is not None else BreakerRegistry()
+        if on_event is not None:
+            self.breakers.on_event = on_event
+        self.budget = budget if budget is not None else RetryBudget()
+        self.timeouts = timeouts or DEFAULT_TIMEOUTS
+        self.chunk_size = chunk_size
+        self.limiter = limiter
+        self.config_ttl_s = config_ttl_s
+        self._own_http = http is None
+        self.http = http or httpx.Client(timeout=self.timeouts,
+                                         limits=httpx.Limits(max_keepalive_connections=8))
+        self._config: ServerConfig | None = None
+        self._config_at = 0.0
+        self._config_lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._own_http:
+            self.http.close()
+
+    def __enter__(self) -> BackendClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- auth --
+    def sign_in(self, username: str, password: str) -> Tokens:
+        resp = self._call("POST", "/auth/token", json_body={"username": username,
+                                                             "password": password}, auth=False)
+        tokens = Tokens.from_response(username, _json(resp))
+        self.auth.set(tokens)
+        log.info("signed in to %s as %s", self.server_url, username)
+        return tokens
+
+    def refresh(self, stale_access_token: str | None = None) -> Tokens:
+        """Get a new access token with the refresh token; TOKEN_EXPIRED when that fails.
+        Concurrent callers with the same stale token refresh once."""
+        with self.auth.lock:
+            current = self.auth.tokens
+            if current is None or not current.refresh_token:
+                raise AppError("TOKEN_EXPIRED", "No refresh token; sign in again.")
+            if stale_access_token is not None and current.access_token != stale_access_token:
+                return current  # another thread already refreshed
+            try:
+                resp = self._call("POST", "/auth/refresh",
+                                  json_body={"refresh_token": current.refresh_token}, auth=False)
+            except AppError as err:
+                if err.status == 401:
+                    raise AppError("TOKEN_EXPIRED", "The sign-in could not be renewed.",
+                                   request_id=err.request_id, http_status=401) from None
+                raise
+            tokens = Tokens.from_response(current.username, _json(resp))
+            self.auth.set(tokens)
+            log.info("access token refreshed for %s", current.username)
+            return tokens
+
+    # -- plain endpoints --
+    def health(self) -> dict:
+        return _json(self._call("GET", "/health", auth=False))
+
+    def config(self, *, force: bool = False) -> ServerConfig:
+        """``GET /config``, cached ``config_ttl_s``; applies the server's retry_policy
+        (within 3-5 attempts) and breaker cooldown."""
+        with self._config_lock:
+            fresh = time.monotonic() - self._config_at < self.config_ttl_s
+            if self._config is not None and fresh and not force:
+                return self._config
+            cfg = ServerConfig.from_dict(_json(self._call("GET", "/config", auth=False)))
+            self.policy = self.base_policy.from_server(cfg.retry_policy)
+            cooldown = cfg.retry_policy.get("breaker_cooldown_s")
+            if isinstance(cooldown, int | float) and not isinstance(cooldown, bool):
+                self.breakers.set_cooldown(float(cooldown))
+            self._config, self._config_at = cfg, time.monotonic()
+            return cfg
+
+    def create_session(self, user_id: str, title: str | None = None,
+                       recorded_at: str | None = None, *, idempotency_key: str | None = None,
+                       cancel: CancelToken | None = None,
+                       on_attempt: OnAttempt | None = None) -> RemoteSession:
+        body = {"user_id": user_id, "title": title, "recorded_at": recorded_at}
+        resp = self._call("POST", "/sessions", route="/sessions",
+                          json_body={k: v for k, v in body.items() if v is not None},
+                          idempotency_key=idempotency_key or str(uuid.uuid4()),
+                          cancel=cancel, on_attempt=on_attempt)
+        return RemoteSession.from_dict(_json(resp))
+
+    def get_session(self, session_id: str) -> RemoteSession:
+        return RemoteSession.from_dict(_json(self._call(
+            "GET", f"/sessions/{session_id}", route="/sessions/{id}")))
+
+    def get_video(self, video_id: str, *, cancel: CancelToken | None = None) -> Video:
+        return Video.from_dict(_json(self._call("GET", f"/videos/{video_id}",
+                                                route="/videos/{id}", cancel=cancel)))
+
+    def delete_video(self, video_id: str) -> None:
+        self._call("DELETE", f"/videos/{video_id}", route="/videos/{id}")
+
+    # -- upload --
+    def upload_video(self, session_id: str, path: str, *, user_id: str,
+                     recorded_at: str | None = None, analysis: dict | None = None,
+                     idempotency_key: str, upload_url: str | None = None,
+                     on_upload_url: Callable[[str], None] | None = None,
+                     progress: Progress | None = None, cancel: CancelToken | None = None,
+                     on_attempt: OnAttempt | None = None) -> Video:
+        """Upload ``path`` into the session and return the server's video resource.
+
+        ``upload_url`` resumes a tus upload persisted from ``on_upload_url``. Raises
+        AppError: file codes before sending, server codes, CANCELLED (extra reason
+        "cancel"/"pause"), CIRCUIT_OPEN (extra next_probe_at), TOKEN_EXPIRED, and
+        CHECKSUM_MISMATCH when the stored sha256 differs from the local file's.
+        """
+        cancel = cancel or CancelToken()
+        ident = FileIdentity.of(path)
+        cfg = self.config()
+        if cfg.max_upload_bytes and ident.size > cfg.max_upload_bytes:
+            raise AppError("FILE_TOO_LARGE", f"{ident.size} bytes is over the server's limit "
+                           f"of {cfg.max_upload_bytes}.", file=path, http_status=413)
+        chunk = cfg.chunk_size or self.chunk_size or DEFAULT_CHUNK
+        fields = {"user_id": user_id, "recorded_at": recorded_at,
+                  "analysis": json.dumps(analysis) if analysis is not None else None}
+        if upload_url is None and ident.size < chunk:
+            video, local_sha = self._upload_multipart(session_id, ident, fields, idempotency_key,
+                                                      progress, cancel, on_attempt)
+        else:
+            video, local_sha = self._upload_tus(session_id, ident, fields, cfg, chunk,
+                                                idempotency_key, upload_url, on_upload_url,
+                                                progress, cancel, on_attempt)
+        if video.sha256 and video.sha256.lower() != local_sha:
+            raise AppError("CHECKSUM_MISMATCH", f"server stored sha256 {video.sha256}, the file "
+                           f"has {local_sha}.", file=path,
+                           extra={"video_id": video.video_id, "local_sha256": local_sha})
+        video.local_sha256 = local_sha
+        return video
+
+    def _upload_multipart(self, session_id: str, ident: FileIdentity, fields: dict,
+                          key: str, progress: Progress | None, cancel: CancelToken,
+                          on_attempt: OnAttempt | None) -> tuple[Video, str]:
+        hasher = WholeFileHash(ident)
+        resp = self._call(
+            "POST", f"/sessions/{session_id}/videos", route="/sessions/{id}/videos",
+            make_kwargs=lambda: multipart_kwargs(ident, fields, cancel=cancel,
+                                                 limiter=self.limiter, progress=progress,
+                                                 feed=hasher.feed),
+            idempotency_key=key, cancel=cancel, on_attempt=on_attempt)
+        return Video.from_dict(_json(resp)), hasher.finish()
+
+    def _upload_tus(self, session_id: str, ident: FileIdentity, fields: dict,
+                    cfg: ServerConfig, chunk: int, key: str, upload_url: str | None,
+                    on_upload_url: Callable[[str], None] | None, progress: Progress | None,
+                    cancel: CancelToken, on_attempt: OnAttempt | None) -> tuple[Video, str]:
+        endpoint = urljoin(self.server_url + "/", cfg.tus_endpoint or API_PREFIX + "/uploads")
+        uploader = TusUploader(self.http, endpoint, send=self._send_authed, policy=self.policy,
+                               breakers=self.breakers, budget=self.budget, chunk_size=chunk,
+                               limiter=self.limiter, timeout=self.timeouts,
+                               on_attempt=on_attempt)
+        meta = {"filename": ident.path.replace("\\", "/").rsplit("/", 1)[-1],
+                "user_id": fields["user_id"], "session_id": session_id}
+        result = uploader.upload(ident.path, metadata=meta, idempotency_key=key,
+                                 upload_url=upload_url, on_upload_url=on_upload_url,
+                                 progress=progress, cancel=cancel)
+        upload_id = urlsplit(result.url).path.rstrip("/").rsplit("/", 1)[-1]
+        body = {"upload_id": upload_id, **{k: v for k, v in fields.items() if v is not None}}
+        # A different key than the creation's: same key + different body would be a 422.
+        finish_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}/finish/{upload_id}"))
+        resp = self._call("POST", f"/sessions/{session_id}/videos", route="/sessions/{id}/videos",
+                          json_body=body, idempotency_key=finish_key, cancel=cancel,
+                          on_attempt=on_attempt)
+        return Video.from_dict(_json(resp)), result.sha256
+
+    # -- plumbing --
+    def _call(self, method: str, path: str, *, route: str | None = None,
+              json_body: Any = None, make_kwargs: Callable[[], dict] | None = None,
+              idempotency_key: str | None = None, auth: bool = True,
+              cancel: CancelToken | None = None,
+              on_attempt: OnAttempt | None = None) -> httpx.Response:
+        url = self.api_url + path
+        full_route = API_PREFIX + (route or path)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        if json_body is not None:
+            raw = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+
+            def make_kwargs() -> dict:
+                return {"content": raw}
+
+        def once(n: int) -> httpx.Response:
+            return self._send_authed(method, url, headers={**headers, "X-Retry-Attempt": str(n)},
+                                     kwargs_factory=make_kwargs, auth=auth)
+
+        return call_with_retry(once, policy=self.policy, resource=f"{method} {full_route}",
+                               cancel=cancel, budget=self.budget,
+                               breaker=self.breakers.get(url, full_route), on_attempt=on_attempt)
+
+    def _send_authed(self, method: str, url: str, *, headers: dict[str, str],
+                     body: Any = None, timeout: httpx.Timeout | None = None,
+                     kwargs_factory: Callable[[], dict] | None = None,
+                     auth: bool = True) -> httpx.Response:
+        """One request (no retry), with the bearer token; on 401 refresh once and resend."""
+        def kwargs() -> dict:
+            if kwargs_factory is not None:
+                return kwargs_factory()
+            return {"content": body() if callable(body) else body}
+
+        resource = f"{method} {urlsplit(url).path}"
+        for refreshed in (False, True):
+            token = self.auth.tokens.access_token if (auth and self.auth.tokens) else None
+            extra = {"Authorization": f"Bearer {token}"} if token else {}
+            try:
+                resp = self.http.request(method, url, headers={**headers, **extra},
+                                         timeout=timeout or self.timeouts, **kwargs())
+            except (httpx.HTTPError, OSError) as exc:
+                raise httperr.error_from_exception(exc, resource=resource) from None
+            if resp.status_code != 401 or not auth:
+                return httperr.check(resp, resource=resource)
+            err = httperr.error_from_response(resp, resource=resource)
+            if err.code not in _AUTH_CODES:
+                raise err
+            if refreshed or token is None:
+                raise AppError("TOKEN_EXPIRED", "The server refused the sign-in; sign in again.",
+                               request_id=err.request_id, http_status=401)
+            self.refresh(stale_access_token=token)
+        raise AssertionError("unreachable")
+
+
+def _json(resp: httpx.Response) -> dict:
+    try:
+        data = resp.json()
+    except ValueError:
+        raise AppError("SERVER_PROTOCOL_ERROR", f"{resp.request.method} "
+                       f"{urlsplit(str(resp.request.url)).path} answered {resp.status_code} "
+                       "without JSON.", request_id=resp.headers.get("x-request-id")) from None
+    if not isinstance(data, dict):
+        raise AppError("SERVER_PROTOCOL_ERROR", "expected a JSON object")
+    return data
