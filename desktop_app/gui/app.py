@@ -1,0 +1,93 @@
+"""``python main.py [--server URL] [FILE...]``: the window.
+
+Start-up order keeps the window fast (shown within ~1.5 s): Qt and the GUI
+modules only, then the window is shown, and only then the core (httpx, the
+embedded server, cv2 via the manager's workers) starts on a background thread
+(``startup.BackendStarter``). Files given on the command line, dropped, or handed
+over by a second ``main.py FILE...`` are held until the manager is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app import APP_DISPLAY_NAME, APP_NAME
+from desktop_app import settings as settings_mod
+from desktop_app.gui import single_instance
+from desktop_app.gui.bridge import EventBridge
+from desktop_app.gui.crash_dialog import CrashDialog, install_excepthook
+from desktop_app.gui.dialogs import Dialogs
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.startup import BackendStarter
+
+log = logging.getLogger(__name__)
+
+# Set by benchmarks: print "window-shown <epoch seconds>" and quit once the window is up.
+BENCH_ENV = "VIDEO_UPLOADER_BENCH_STARTUP"
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)
+    return app  # type: ignore[return-value]
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    files = [os.path.abspath(f) for f in (getattr(args, "files", None) or [])]
+    app = make_app()
+    if single_instance.hand_off(files):
+        print(f"Handed {len(files)} file(s) to the open window." if files
+              else "The window is already open.")
+        return 0
+    instance = single_instance.InstanceServer()
+    if not instance.listen():
+        log.warning("single-instance socket unavailable; a second start opens another window")
+
+    settings = settings_mod.load()
+    bridge = EventBridge()
+    dialogs = Dialogs()
+    window = MainWindow(settings, bridge, dialogs)
+    restore_hook = install_excepthook(lambda details: dialogs.show(CrashDialog(details, window)))
+
+    def receive(handed: list[str]) -> None:
+        window.add_paths(handed)
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    instance.files_received.connect(receive)
+    if settings.start_minimized:
+        window.showMinimized()
+    else:
+        window.show()
+    if os.environ.get(BENCH_ENV):
+        app.processEvents()
+        print(f"window-shown {time.time():.6f}", flush=True)
+        QTimer.singleShot(0, app.quit)
+    if files:
+        window.add_paths(files)
+
+    starter = BackendStarter(settings, getattr(args, "server", None), bridge.post)
+    starter.ready.connect(window.set_backend)
+    starter.failed.connect(window.status.set_starting_failed)
+    if not os.environ.get(BENCH_ENV):
+        QTimer.singleShot(0, starter.start)
+    try:
+        rc = app.exec()
+    finally:
+        instance.close()
+        window.intake.wait()
+        starter.stop()  # stops the manager (jobs stay in the store) and the embedded server
+        bridge.stop()
+        restore_hook()
+    return int(rc)

@@ -1,0 +1,20 @@
+"""The running core as the window sees it: the manager plus sign-in (plain Python, no Qt)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop_app.jobs.api import JobManagerAPI
+
+
+@dataclass
+class Core:
+    manager: JobManagerAPI
+    server_url: str
+    username: str = ""
+    # (server_url, username, password) -> None; stores the token in the keyring; raises AppError.
+    sign_in: Callable[[str, str, str], None] | None = None
+    embedded: bool = False
+    # Stops the manager (and the embedded server); called once on quit.
+    stop: Callable[[], None] = field(default=lambda: None)

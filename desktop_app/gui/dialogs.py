@@ -1,0 +1,58 @@
+"""Every dialog the window opens goes through this factory, so tests can answer them.
+
+``show`` opens a dialog without blocking (no nested event loop) and records it
+in ``opened``; ``ask`` and the file pickers are the only blocking calls, and a
+test subclass overrides them with scripted answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)"
+
+
+class Dialogs:
+    def __init__(self) -> None:
+        self.opened: list[QDialog] = []
+
+    def show(self, dialog: QDialog, on_done: Callable[[int], None] | None = None) -> None:
+        self.opened.append(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        if on_done is not None:
+            dialog.finished.connect(on_done)
+        dialog.open()
+
+    def of_type(self, cls: type) -> list:
+        return [d for d in self.opened if isinstance(d, cls)]
+
+    def ask(self, parent: QWidget | None, title: str, text: str, yes: str, no: str) -> bool:
+        box = QMessageBox(parent)  # an instance with plain text, never the static helpers
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(title)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(text)
+        yes_btn = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes_btn)
+        box.exec()
+        return box.clickedButton() is yes_btn
+
+    def open_files(self, parent: QWidget | None) -> list[str]:
+        files, _ = QFileDialog.getOpenFileNames(parent, "Add videos", "", VIDEO_FILTER)
+        return files
+
+    def open_folder(self, parent: QWidget | None) -> str | None:
+        return QFileDialog.getExistingDirectory(parent, "Add a folder of videos") or None
+
+    def reselect_file(self, parent: QWidget | None, old_path: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Where is this file now?", old_path,
+                                              VIDEO_FILTER)
+        return path or None
+
+    def save_file(self, parent: QWidget | None, title: str, suggested: str, filt: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filt)
+        return path or None

@@ -1,0 +1,159 @@
+"""The Failed tab: every job that needs the user, with what to do about it.
+
+Reads the same rows as the queue, which come from the job store, so failures
+persist across restarts until removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.error_dialog import ErrorInfo, details_text
+from desktop_app.gui.queue_model import JobTableModel
+from desktop_app.jobs.model import Job
+
+
+def make_table(model: JobTableModel, name: str) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    # Fixed sizes: ResizeToContents would measure every one of 5,000 rows.
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setColumnWidth(0, 240)
+    return view
+
+
+class FailedPanel(QWidget):
+    retry_requested = Signal(list)  # job ids
+    retry_all_requested = Signal()
+    remove_requested = Signal(list)
+    reselect_requested = Signal(str)
+    details_requested = Signal(str)
+    bundle_requested = Signal(str)
+
+    def __init__(self, model: JobTableModel, get_job: Callable[[str], Job | None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._get_job = get_job
+        self.view = make_table(model, "Failed jobs")
+        for col, width in ((1, 80), (2, 170), (3, 300), (4, 70), (5, 150)):
+            self.view.setColumnWidth(col, width)
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, text, tip, slot in (
+            ("retry", "&Retry", "Retry the selected jobs from the stage that failed", self._retry),
+            ("retry_all", "Retry a&ll", "Retry every failed job", self.retry_all_requested.emit),
+            ("remove", "Re&move", "Remove the selected jobs from the list", self._remove),
+            ("reselect", "Re-&select file…", "Point the job at the file where it is now", self._reselect),
+            ("details", "Show &details", "The full technical record", self._details),
+            ("copy", "&Copy details", "Copy the technical record for support", self.copy_details),
+            ("bundle", "&Export support bundle…", "A zip for support, secrets redacted", self._bundle),
+            ("open", "&Open file location", "Show the file in the file manager", self.open_location),
+        ):
+            btn = QPushButton(text)
+            btn.setToolTip(tip)
+            btn.setAccessibleName(text.replace("&", "").rstrip("…"))
+            btn.clicked.connect(lambda _=False, s=slot: s())
+            row.addWidget(btn)
+            self.buttons[key] = btn
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        layout.addLayout(row)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        model.rowsInserted.connect(self._update_buttons)
+        model.rowsRemoved.connect(self._update_buttons)
+        self.view.doubleClicked.connect(lambda _i: self._details())
+        self._update_buttons()
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [self.model.job_id(r) for r in rows]
+
+    def select_ids(self, job_ids: list[str]) -> None:
+        self.view.clearSelection()
+        for jid in job_ids:
+            row = self.model.row_of(jid)
+            if row is not None:
+                self.view.selectRow(row) if len(job_ids) == 1 else self.view.selectionModel().select(
+                    self.model.index(row, 0),
+                    self.view.selectionModel().SelectionFlag.Select
+                    | self.view.selectionModel().SelectionFlag.Rows)
+
+    def _update_buttons(self, *_args: object) -> None:
+        n = len(self.selected_ids())
+        for key in ("retry", "remove", "copy"):
+            self.buttons[key].setEnabled(n > 0)
+        for key in ("reselect", "details", "bundle", "open"):
+            self.buttons[key].setEnabled(n == 1)
+        self.buttons["retry_all"].setEnabled(self.model.rowCount() > 0)
+
+    def _one(self) -> str | None:
+        ids = self.selected_ids()
+        return ids[0] if len(ids) == 1 else None
+
+    def _retry(self) -> None:
+        if ids := self.selected_ids():
+            self.retry_requested.emit(ids)
+
+    def _remove(self) -> None:
+        if ids := self.selected_ids():
+            self.remove_requested.emit(ids)
+
+    def _reselect(self) -> None:
+        if jid := self._one():
+            self.reselect_requested.emit(jid)
+
+    def _details(self) -> None:
+        if jid := self._one():
+            self.details_requested.emit(jid)
+
+    def _bundle(self) -> None:
+        if jid := self._one():
+            self.bundle_requested.emit(jid)
+
+    def copy_details(self) -> str:
+        texts = []
+        for jid in self.selected_ids():
+            job = self._get_job(jid)
+            if job is not None and job.failure is not None:
+                texts.append(details_text(ErrorInfo(job.failure, job.file_name, job.job_id))
+                             + f"\nPath: {job.path}")
+        text = "\n\n".join(texts)
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return text
+
+    def open_location(self) -> None:
+        jid = self._one()
+        job = self._get_job(jid) if jid else None
+        if job is not None:
+            folder = os.path.dirname(job.path)
+            if os.path.isdir(folder):
+                QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+    def shortcut_keys(self) -> dict[str, QKeySequence]:
+        return {"remove": QKeySequence(QKeySequence.StandardKey.Delete)}

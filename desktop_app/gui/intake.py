@@ -1,0 +1,125 @@
+"""Adding files: folders are walked and jobs committed off the GUI thread.
+
+Non-video files are skipped by extension and reported in one summary line
+("12 added, 3 skipped: not video files"), never a dialog per file. Files that
+arrive before the job manager exists (dropped while the backend starts) are
+held and added as soon as it is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from desktop_app.errors import AppError
+from desktop_app.jobs.api import JobManagerAPI
+from desktop_app.jobs.model import Job
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg",
+                              ".mpeg", ".ts", ".mts", ".m2ts", ".3gp", ".wmv", ".flv"})
+
+
+@dataclass
+class IntakeResult:
+    added: list[Job] = field(default_factory=list)
+    not_video: int = 0
+    missing: int = 0
+    error: str = ""
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added"]
+        skipped = []
+        if self.not_video:
+            skipped.append(f"{self.not_video} skipped: not video files")
+        if self.missing:
+            skipped.append(f"{self.missing} skipped: not found")
+        text = ", ".join(parts + skipped)
+        return f"{text}. {self.error}" if self.error else text
+
+
+def collect(paths: Iterable[str]) -> tuple[list[str], int, int]:
+    """Expand folders (recursively, sorted); returns (videos, not_video, missing)."""
+    videos: list[str] = []
+    not_video = missing = 0
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    if os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS:
+                        videos.append(os.path.join(root, name))
+                    else:
+                        not_video += 1
+        elif not os.path.exists(path):
+            missing += 1
+        elif os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS:
+            videos.append(path)
+        else:
+            not_video += 1
+    return videos, not_video, missing
+
+
+class FileIntake(QObject):
+    finished = Signal(object)  # IntakeResult, on the GUI thread
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._manager: JobManagerAPI | None = None
+        self._held: list[str] = []
+        self._threads: list[threading.Thread] = []
+        self._emit = _Emitter()
+        self._emit.result.connect(self.finished, Qt.ConnectionType.QueuedConnection)
+
+    def set_manager(self, manager: JobManagerAPI) -> None:
+        self._manager = manager
+        if self._held:
+            held, self._held = self._held, []
+            self.submit(held)
+
+    def submit(self, paths: list[str], **job_options: str | None) -> None:
+        if not paths:
+            return
+        if self._manager is None:
+            self._held.extend(paths)
+            return
+        manager = self._manager
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(target=self._work, args=(manager, list(paths), job_options),
+                                  name="file-intake", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def busy(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def wait(self, timeout: float = 5.0) -> None:
+        for t in self._threads:
+            t.join(timeout)
+
+    def _work(self, manager: JobManagerAPI, paths: list[str], options: dict) -> None:
+        result = IntakeResult()
+        try:
+            videos, result.not_video, result.missing = collect(paths)
+            if videos:
+                opts = {k: v for k, v in options.items() if v}
+                result.added = list(manager.add_files(videos, **opts))
+        except AppError as err:
+            result.error = f"{err.message} ({err.code})"
+        except Exception as exc:  # the worker boundary: log the bug, tell the user briefly
+            log.exception("adding files failed")
+            result.error = f"Could not add the files: {type(exc).__name__} (UNEXPECTED_ERROR)"
+        self._emit.result.emit(result)
+
+
+class _Emitter(QObject):
+    result = Signal(object)

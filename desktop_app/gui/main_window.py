@@ -1,0 +1,306 @@
+"""The main window: toolbar, Queue / Failed / Completed tabs, details pane, status bar.
+
+A thin layer: every action calls the job manager (which returns at once), every
+change arrives as manager events through ``EventBridge``. Files are dropped
+anywhere on the window; folders are walked off the GUI thread by ``FileIntake``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import APP_DISPLAY_NAME, paths
+from desktop_app.gui.attention import Attention
+from desktop_app.gui.bridge import EventBridge
+from desktop_app.gui.core import Core
+from desktop_app.gui.details_pane import DetailsPane
+from desktop_app.gui.dialogs import Dialogs
+from desktop_app.gui.failed_panel import FailedPanel, make_table
+from desktop_app.gui.intake import FileIntake, IntakeResult
+from desktop_app.gui.job_actions import JobActions
+from desktop_app.gui.progress_delegate import ProgressDelegate
+from desktop_app.gui.queue_model import JobRows, Tab
+from desktop_app.gui.status_bar import StatusBar
+from desktop_app.jobs.model import (
+    ConnectionChanged,
+    JobAdded,
+    JobAttempt,
+    JobChanged,
+    JobRemoved,
+    JobState,
+)
+from desktop_app.settings import Settings
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings, bridge: EventBridge, dialogs: Dialogs | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.bridge = bridge
+        self.dialogs = dialogs or Dialogs()
+        self.backend: Core | None = None
+        self.rows = JobRows(self)
+        self.intake = FileIntake(self)
+        self._quitting = False
+        self.setWindowTitle(APP_DISPLAY_NAME)
+        self.setAccessibleName(APP_DISPLAY_NAME)
+        self.setAcceptDrops(True)
+
+        self.queue_view = make_table(self.rows.models[Tab.QUEUE], "Upload queue")
+        self.queue_view.setItemDelegateForColumn(3, ProgressDelegate(self.queue_view))
+        for col, width in ((1, 80), (2, 290), (3, 130), (4, 90), (5, 60)):
+            self.queue_view.setColumnWidth(col, width)
+        self.completed_view = make_table(self.rows.models[Tab.COMPLETED], "Completed uploads")
+        self.completed_view.setColumnWidth(2, 150)
+        self.failed_panel = FailedPanel(self.rows.models[Tab.FAILED], self.job, self)
+        queue_page = QWidget()
+        qlayout = QVBoxLayout(queue_page)
+        qlayout.setContentsMargins(0, 0, 0, 0)
+        qlayout.addWidget(self.queue_view)
+        hint = QLabel("Drop video files or folders anywhere on this window, or press Ctrl+O.")
+        hint.setEnabled(False)
+        qlayout.addWidget(hint)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Job lists")
+        self.tabs.addTab(queue_page, "Queue (0)")
+        self.tabs.addTab(self.failed_panel, "Failed (0)")
+        self.tabs.addTab(self.completed_view, "Completed (0)")
+        self.details = DetailsPane()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+
+        self.actions_ = JobActions(self)
+        self.attention = Attention(self)
+        self._build_toolbar()
+
+        self.rows.counts_changed.connect(self._on_counts)
+        self.rows.job_updated.connect(self._on_job_updated)
+        bridge.events.connect(self._on_events)
+        bridge.progress.connect(self.rows.set_progress)
+        self.intake.finished.connect(self._on_intake)
+        self.status.retry_now.connect(self.actions_.probe_now)
+        for view in (self.queue_view, self.failed_panel.view, self.completed_view):
+            view.selectionModel().currentRowChanged.connect(
+                lambda cur, _prev, v=view: self._on_current(v, cur.row()))
+        self._ticker = QTimer(self)  # countdowns and the status bar, once a second
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+        self.resize(1100, 720)
+        self._restore_geometry()
+
+    # -- set-up -------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main toolbar")
+        bar.setObjectName("main-toolbar")
+        bar.setAccessibleName("Main toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        a = self.actions_
+
+        def act(text: str, slot, keys, tip: str) -> QAction:
+            action = QAction(text, self)
+            action.setShortcuts(keys if isinstance(keys, list) else [keys])
+            action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+            action.triggered.connect(lambda _=False: slot())
+            bar.addAction(action)
+            return action
+
+        self.add_files_action = act("+ Add Files", a.add_files, QKeySequence(QKeySequence.StandardKey.Open),
+                                    "Add video files")
+        self.add_folder_action = act("Add Folder", a.add_folder, QKeySequence("Ctrl+Shift+O"),
+                                     "Add every video in a folder")
+        self.pause_action = act("Pause all", a.toggle_pause, QKeySequence("Ctrl+P"),
+                                "Pause or start every job")
+        self.retry_all_action = act("Retry all failed", a.retry_all, QKeySequence("Ctrl+R"),
+                                    "Retry every failed job")
+        self.settings_action = act("Settings", a.open_settings,
+                                   [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")],
+                                   "Server, parallel uploads, retries, bandwidth")
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
+        bar.addWidget(spacer)
+        self.account_button = QToolButton()
+        self.account_button.setAccessibleName("Account")
+        self.account_button.setText("not signed in")
+        self.account_button.clicked.connect(lambda: a.sign_in(""))
+        bar.addWidget(self.account_button)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        for i in range(3):  # Alt+1..3 switch tabs
+            tab_action = QAction(self)
+            tab_action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            tab_action.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
+            self.addAction(tab_action)
+        self.failed_panel.buttons["retry_all"].clicked.disconnect()
+        self.failed_panel.buttons["retry_all"].clicked.connect(lambda: a.retry_all())
+        self.failed_panel.retry_requested.connect(a.retry)
+        self.failed_panel.remove_requested.connect(a.remove)
+        self.failed_panel.reselect_requested.connect(a.reselect)
+        self.failed_panel.details_requested.connect(a.show_details)
+        self.failed_panel.bundle_requested.connect(a.export_bundle)
+
+    def set_backend(self, backend: Core) -> None:
+        """The core is up (it starts after the window is shown)."""
+        self.backend = backend
+        self.rows.upsert(backend.manager.jobs())
+        self.status.set_ready(backend.server_url)
+        self.set_account(backend.username)
+        self.intake.set_manager(backend.manager)
+        self._tick()
+
+    def set_account(self, username: str) -> None:
+        self.account_button.setText(f"signed in: {username}" if username else "Sign in…")
+
+    @property
+    def manager(self):
+        return self.backend.manager if self.backend else None
+
+    def job(self, job_id: str):
+        row = self.rows.rows.get(job_id)
+        return row.job if row else None
+
+    # -- events -------------------------------------------------------------------------
+    def _on_events(self, batch: list) -> None:
+        jobs = []
+        for ev in batch:
+            if isinstance(ev, (JobAdded, JobChanged)):
+                jobs.append(ev.job)
+                continue
+            if jobs:
+                self._upsert(jobs)
+                jobs = []
+            if isinstance(ev, JobRemoved):
+                self.rows.remove(ev.job_id)
+                if self.details.job_id == ev.job_id:
+                    self.details.clear()
+            elif isinstance(ev, JobAttempt):
+                self.rows.set_attempt(ev)
+            elif isinstance(ev, ConnectionChanged):
+                self.status.set_connection(ev)
+                self.attention.connection(ev)
+            else:
+                self.attention.event(ev)
+        if jobs:
+            self._upsert(jobs)
+
+    def _upsert(self, jobs: list) -> None:
+        before = {j.job_id: self.rows.rows[j.job_id].job.state
+                  for j in jobs if j.job_id in self.rows.rows}
+        self.rows.upsert(jobs)
+        for job in jobs:
+            if job.state is JobState.FAILED and before.get(job.job_id) is not JobState.FAILED:
+                self.attention.job_failed(job)
+        self.attention.check_batch_done()
+
+    def _on_intake(self, result: IntakeResult) -> None:
+        self.rows.upsert(result.added)  # no-op for rows the events already delivered
+        self.status.set_summary(result.summary())
+
+    def _on_counts(self, queue: int, failed: int, completed: int) -> None:
+        self.tabs.setTabText(0, f"Queue ({queue})")
+        self.tabs.setTabText(1, f"Failed ({failed})")
+        self.tabs.setTabText(2, f"Completed ({completed})")
+
+    def _on_current(self, view, row: int) -> None:
+        if row < 0:
+            return
+        self._show_details(view.model().job_id(row))
+
+    def _on_job_updated(self, job_id: str) -> None:
+        if job_id == self.details.job_id:
+            self._show_details(job_id)
+
+    def _show_details(self, job_id: str) -> None:
+        job = self.job(job_id)
+        if job is None:
+            return
+        history = self.manager.history(job_id) if self.manager else []
+        self.details.show_job(job, history)
+
+    def _tick(self) -> None:
+        self.rows.tick_countdowns()
+        self.status.refresh()
+        uploading = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.UPLOADING)
+        self.status.set_work(uploading, self.rows.total_rate(), self.rows.jobs_left())
+
+    # -- drag and drop ------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.add_paths(files)
+
+    def add_paths(self, paths_: list[str]) -> None:
+        self.status.set_summary(f"Adding {len(paths_)} item(s)…")
+        self.intake.submit(paths_, user_id=self.settings.default_user_id or None,
+                           session_id=self.settings.default_session_id or None)
+
+    # -- closing ------------------------------------------------------------------------
+    def work_in_flight(self) -> int:
+        return sum(1 for r in self.rows.rows.values()
+                   if not r.job.state.finished and r.job.state is not JobState.PAUSED)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        busy = self.work_in_flight()
+        if busy and not self._quitting:
+            ok = self.dialogs.ask(
+                self, "Quit while uploading?",
+                f"{busy} job(s) are still in progress. They are kept and continue the next "
+                "time you open the app.", "Quit", "Keep working")
+            if not ok:
+                event.ignore()
+                return
+        self._quitting = True
+        self._save_geometry()
+        self._ticker.stop()
+        self.attention.close()
+        event.accept()
+
+    def _qsettings(self) -> QSettings:
+        return QSettings(str(paths.state_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _save_geometry(self) -> None:
+        s = self._qsettings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+        s.setValue("splitter", self.splitter.saveState())
+        s.setValue("tab", self.tabs.currentIndex())
+
+    def _restore_geometry(self) -> None:
+        s = self._qsettings()
+        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
+                             ("splitter", self.splitter.restoreState)):
+            value = s.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        self.tabs.setCurrentIndex(int(s.value("tab", 0) or 0))

@@ -1,0 +1,89 @@
+"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.widgets import plain_label
+from desktop_app.settings import Settings
+
+
+def _spin(lo: int, hi: int, value: int, name: str, suffix: str = "", special: str = "") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(lo, hi)
+    box.setValue(value)
+    box.setAccessibleName(name)
+    if suffix:
+        box.setSuffix(suffix)
+    if special:
+        box.setSpecialValueText(special)
+    return box
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self._original = settings
+        s = settings
+        self.server_edit = QLineEdit(s.server_url)
+        self.server_edit.setPlaceholderText("empty: built-in local server")
+        self.server_edit.setAccessibleName("Server URL")
+        self.user_id_edit = QLineEdit(s.default_user_id)
+        self.user_id_edit.setAccessibleName("Default user id")
+        self.session_edit = QLineEdit(s.default_session_id)
+        self.session_edit.setAccessibleName("Default session id")
+        self.uploads_spin = _spin(1, 4, s.parallel_uploads, "Parallel uploads")
+        self.analyses_spin = _spin(0, 16, s.parallel_analyses, "Parallel analyses",
+                                   special="Automatic")
+        self.attempts_spin = _spin(3, 5, s.retry_attempts, "Retry attempts")
+        self.bandwidth_spin = _spin(0, 10_000_000, s.bandwidth_limit_kbps, "Bandwidth limit",
+                                    " KiB/s", special="Unlimited")
+        self.chunk_spin = _spin(1, 256, s.chunk_size_mib, "Chunk size", " MiB")
+        self.minimized_check = QCheckBox("Start &minimized")
+        self.minimized_check.setChecked(s.start_minimized)
+        form = QFormLayout()
+        form.addRow("Se&rver URL:", self.server_edit)
+        form.addRow("Default &user id:", self.user_id_edit)
+        form.addRow("Default &session:", self.session_edit)
+        form.addRow("Parallel &uploads:", self.uploads_spin)
+        form.addRow("Parallel &analyses:", self.analyses_spin)
+        form.addRow("Retry &attempts:", self.attempts_spin)
+        form.addRow("&Bandwidth limit:", self.bandwidth_spin)
+        form.addRow("&Chunk size:", self.chunk_spin)
+        form.addRow("", self.minimized_check)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(plain_label("A new server URL or parallelism applies on next start.",
+                                     selectable=False))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def result_settings(self) -> Settings:
+        return replace(
+            self._original,
+            server_url=self.server_edit.text().strip(),
+            default_user_id=self.user_id_edit.text().strip(),
+            default_session_id=self.session_edit.text().strip(),
+            parallel_uploads=self.uploads_spin.value(),
+            parallel_analyses=self.analyses_spin.value(),
+            retry_attempts=self.attempts_spin.value(),
+            bandwidth_limit_kbps=self.bandwidth_spin.value(),
+            chunk_size_mib=self.chunk_spin.value(),
+            start_minimized=self.minimized_check.isChecked(),
+        ).clamped()

@@ -1,0 +1,67 @@
+"""Starting the core off the GUI thread, after the window is shown.
+
+Builds, on a worker thread: the server (the embedded reference backend with a
+local user when no server is configured), the signed-in client, the job store
+and the job manager. Heavy imports (httpx, Starlette/uvicorn, cv2) happen here,
+never at GUI start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.errors import AppError
+from desktop_app.gui.core import Core
+from desktop_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BackendStarter(QObject):
+    ready = Signal(object)  # Core
+    failed = Signal(str)
+
+    def __init__(self, settings: Settings, server_url: str | None,
+                 on_event: Callable[[object], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.server_url = server_url
+        self.on_event = on_event
+        self.core: Core | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="core-start", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from desktop_app.gui.wiring import build_core
+
+            core = build_core(self.settings, self.server_url, self.on_event)
+        except AppError as err:
+            log.warning("core failed to start: %s", err)
+            self.failed.emit(f"Could not start: {err.message} ({err.code})")
+            return
+        except Exception:
+            log.exception("core failed to start")
+            self.failed.emit("Could not start (UNEXPECTED_ERROR); see the log.")
+            return
+        if self._stopping:  # the window closed while we were starting
+            core.stop()
+            return
+        self.core = core
+        self.ready.emit(core)
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.join(30)
+        if self.core is not None:
+            self.core.stop()
+            self.core = None

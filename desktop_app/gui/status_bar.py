@@ -1,0 +1,80 @@
+"""Status bar: connection state (with the breaker's next probe and Retry now),
+throughput, jobs left, and the last "N added, M skipped" summary."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+
+from desktop_app.gui import formatting as fmt
+from desktop_app.gui.widgets import plain_label
+from desktop_app.jobs.model import ConnectionChanged, ConnectionState
+
+
+class StatusBar(QStatusBar):
+    retry_now = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.connection = ConnectionChanged(ConnectionState.ONLINE)
+        self.ready = False
+        self.connection_label = QLabel("Starting…")
+        self.connection_label.setAccessibleName("Connection")
+        self.retry_button = QPushButton("Retry now")
+        self.retry_button.setAccessibleName("Retry now")
+        self.retry_button.setToolTip("Try the server again now instead of waiting")
+        self.retry_button.setVisible(False)
+        self.retry_button.clicked.connect(self.retry_now)
+        self.summary_label = plain_label("", name="Last added", selectable=False)
+        self.work_label = QLabel("")
+        self.work_label.setAccessibleName("Throughput and jobs left")
+        self.addWidget(self.connection_label)
+        self.addWidget(self.retry_button)
+        self.addWidget(self.summary_label, 1)
+        self.addPermanentWidget(self.work_label)
+
+    def set_ready(self, server_url: str) -> None:
+        self.ready = True
+        self.connection_label.setToolTip(server_url)
+        self.refresh()
+
+    def set_starting_failed(self, text: str) -> None:
+        self.connection_label.setText(text)
+
+    def set_connection(self, ev: ConnectionChanged) -> None:
+        self.connection = ev
+        self.refresh()
+
+    def set_summary(self, text: str) -> None:
+        self.summary_label.setText(text)
+
+    def set_work(self, uploading: int, rate: float, left: int) -> None:
+        parts = []
+        if uploading:
+            parts.append(f"{uploading} uploading")
+        if rate > 0:
+            parts.append(fmt.speed(rate))
+        parts.append(f"{left} left" if left else "nothing left to do")
+        self.work_label.setText(", ".join(parts))
+
+    def connection_text(self) -> str:
+        if not self.ready:
+            return "Starting…"
+        ev = self.connection
+        if ev.state is ConnectionState.UNAVAILABLE:
+            text = "Server unavailable — circuit open"
+            if ev.next_probe_at is not None:
+                left = max(0, int(round(ev.next_probe_at - time.time())))
+                text += f", next probe in {left} s"
+            return text
+        if ev.state is ConnectionState.RETRYING:
+            return "Retrying — the server had a problem"
+        return "Online"
+
+    def refresh(self) -> None:
+        """Called once a second too, for the probe countdown."""
+        self.connection_label.setText(self.connection_text())
+        self.retry_button.setVisible(
+            self.ready and self.connection.state is ConnectionState.UNAVAILABLE)

@@ -1,0 +1,75 @@
+"""The clip's timeline strip: brightness and sharpness over time, black and frozen
+segments shaded, scene cuts as ticks. Drawn with QPainter from the analysis record."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from desktop_app.gui.analysis_view import Timeline
+
+
+class TimelineStrip(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = Timeline()
+        self.setAccessibleName("Timeline")
+        self.setMinimumHeight(48)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip("Brightness (solid) and sharpness (dashed) over the clip; "
+                        "black segments dark, frozen segments hatched, scene cuts as ticks")
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, 56)
+
+    def set_timeline(self, data: Timeline) -> None:
+        self.data = data
+        self.setAccessibleDescription(
+            f"{len(data.black)} black segments, {len(data.frozen)} frozen segments, "
+            f"{len(data.cuts)} scene cuts")
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        r = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        p.fillRect(r, pal.color(QPalette.ColorRole.Base))
+        p.setPen(QPen(pal.color(QPalette.ColorRole.Mid)))
+        p.drawRect(r)
+        d = self.data
+        if d.duration <= 0:
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "timeline after analysis")
+            return
+
+        def x(t: float) -> float:
+            return r.left() + r.width() * max(0.0, min(1.0, t / d.duration))
+
+        for start, end in d.black:
+            p.fillRect(QRectF(x(start), r.top(), max(2.0, x(end) - x(start)), r.height()),
+                       QColor(0, 0, 0, 150))
+        for start, end in d.frozen:
+            p.fillRect(QRectF(x(start), r.top(), max(2.0, x(end) - x(start)), r.height()),
+                       QColor(70, 130, 220, 90), )
+        highlight = pal.color(QPalette.ColorRole.Highlight)
+        self._curve(p, r, x, d.times, d.brightness, QPen(highlight, 1.5))
+        sharp_pen = QPen(pal.color(QPalette.ColorRole.Text), 1.0, Qt.PenStyle.DashLine)
+        self._curve(p, r, x, d.times, d.sharpness, sharp_pen)
+        p.setPen(QPen(QColor(220, 90, 40), 2))
+        for t in d.cuts:
+            p.drawLine(QPointF(x(t), r.bottom()), QPointF(x(t), r.bottom() - r.height() * 0.35))
+
+    @staticmethod
+    def _curve(p: QPainter, r: QRectF, x, times: list[float], values: list[float], pen: QPen) -> None:
+        n = min(len(times), len(values))
+        if n < 2:
+            return
+        top = max(values[:n]) or 1.0
+        path = QPainterPath()
+        for i in range(n):
+            pt = QPointF(x(times[i]), r.bottom() - 3 - (r.height() - 6) * values[i] / top)
+            path.moveTo(pt) if i == 0 else path.lineTo(pt)
+        p.setPen(pen)
+        p.drawPath(path)
