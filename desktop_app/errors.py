@@ -109,6 +109,8 @@ _SPECS: list[ErrorSpec] = [
               "Retry; the upload continues where it stopped."),
     ErrorSpec("REQUEST_IN_PROGRESS", 409, _B, "The same request is still being handled by the server.", A.WAIT,
               "The app waits and asks again on its own."),
+    ErrorSpec("UNSUPPORTED_TUS_VERSION", 412, _N, "The server does not speak the upload protocol version the app used.",
+              A.CONTACT_SUPPORT, "Check the server address in Settings, or update the app."),
     ErrorSpec("UPLOAD_EXPIRED", 410, _N, "The partial upload expired on the server.", A.RETRY,
               "Retry; the upload starts again from the beginning."),
     # 413 / 415 / 422

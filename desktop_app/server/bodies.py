@@ -1,0 +1,104 @@
+"""Request bodies: small JSON documents, and large uploads streamed to disk.
+
+``DiskSink`` writes upload bytes to a file and hashes them on the way. Bytes are
+gathered into ~1 MiB blocks and each block is hashed and written by a worker
+thread (hashlib and file writes release the GIL) while the event loop receives
+the next block; at most two blocks are held at once, so memory stays flat no
+matter how large the upload is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from desktop_app.server.errors import ApiError
+
+JSON_LIMIT = 1024 * 1024
+BLOCK = 1024 * 1024
+_io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="upload-io")
+
+
+async def read_json(stream: AsyncIterator[bytes], limit: int = JSON_LIMIT) -> dict[str, Any]:
+    """The body as a JSON object, or a 400 naming what is wrong with it."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            raise ApiError("INVALID_REQUEST", f"The JSON body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise ApiError("INVALID_REQUEST", "The request needs a JSON body.")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError("INVALID_REQUEST", f"The body is not valid JSON ({exc.__class__.__name__} at "
+                       f"position {getattr(exc, 'pos', getattr(exc, 'start', 0))}).") from None
+    if not isinstance(data, dict):
+        raise ApiError("INVALID_REQUEST", "The JSON body must be an object ({...}).")
+    return data
+
+
+class DiskSink:
+    """Append bytes to ``path`` (from ``offset``), hashing them with ``hashers``."""
+
+    def __init__(self, path: Path, offset: int = 0, hashers: list[Any] | None = None) -> None:
+        self.path = path
+        self.hashers = hashers if hashers is not None else [hashlib.sha256()]
+        self.written = 0
+        self._buf = bytearray()
+        self._pending: asyncio.Future[None] | None = None
+        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        self._fd = os.open(path, flags, 0o600)
+        os.lseek(self._fd, offset, os.SEEK_SET)
+        self._closed = False
+
+    def _write_block(self, block: bytes | bytearray) -> None:
+        for h in self.hashers:
+            h.update(block)
+        view = memoryview(block)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+
+    async def _flush(self) -> None:
+        if self._pending is not None:
+            await self._pending
+            self._pending = None
+        if self._buf:
+            block, self._buf = self._buf, bytearray()
+            self._pending = asyncio.get_running_loop().run_in_executor(_io_pool, self._write_block, block)
+
+    async def write(self, data: bytes | memoryview) -> None:
+        self._buf += data
+        self.written += len(data)
+        if len(self._buf) >= BLOCK:
+            await self._flush()
+
+    async def finish(self) -> None:
+        """Write everything received so far and close the file."""
+        await self._flush()
+        await self._flush()
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            os.close(self._fd)
+
+    async def abandon(self) -> None:
+        """Stop without keeping the unwritten tail (the bytes already written stay)."""
+        if self._pending is not None:
+            try:
+                await self._pending
+            finally:
+                self._pending = None
+        self.close()

@@ -1,0 +1,60 @@
+"""Server settings: one frozen dataclass passed to everything that needs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_BYTES = 16 * 1024**3  # 16 GiB: larger than any clip a camera card holds
+DEFAULT_MAX_INFLIGHT = 8
+DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
+DEFAULT_TOKEN_TTL_S = 3600.0
+REFRESH_TTL_S = 30 * 24 * 3600.0
+DEFAULT_UPLOAD_EXPIRY_S = 24 * 3600.0
+IDEMPOTENCY_TTL_S = 24 * 3600.0
+ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+API_PREFIX = "/api/v1"
+TUS_PATH = API_PREFIX + "/uploads"
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    name: str
+    password: str
+    is_admin: bool = False
+
+    def __repr__(self) -> str:  # never print a password, even in a debug dump
+        return f"UserSpec(name={self.name!r}, is_admin={self.is_admin})"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    data_dir: Path
+    users: tuple[UserSpec, ...] = ()
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    max_inflight: int = DEFAULT_MAX_INFLIGHT
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    token_ttl_s: float = DEFAULT_TOKEN_TTL_S
+    upload_expiry_s: float = DEFAULT_UPLOAD_EXPIRY_S
+    fault_injection: bool = False
+    allowed_extensions: tuple[str, ...] = field(default=ALLOWED_EXTENSIONS)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "server.sqlite3"
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.data_dir / "videos"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.videos_dir, self.uploads_dir, self.tmp_dir):
+            path.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,40 @@
+"""uvicorn's httptools protocol with two additions the contract needs.
+
+* Requests uvicorn itself rejects (malformed HTTP, oversized headers) get the
+  contract's JSON error body instead of uvicorn's plain text.
+* The connection's transport is put into ``scope["extensions"]`` so fault
+  injection can abort the TCP connection mid-body (ASGI has no such message).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+TRANSPORT_KEY = "desktop_app.transport"
+
+
+class ContractHttpProtocol(HttpToolsProtocol):
+    def on_headers_complete(self) -> None:
+        # the scope dict is shared with the request cycle created by super()
+        self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        request_id = uuid.uuid4().hex
+        too_big = "header" in msg.lower() and ("large" in msg.lower() or "overflow" in msg.lower())
+        status, reason, code = (431, b"Request Header Fields Too Large", "REQUEST_HEADER_TOO_LARGE") \
+            if too_big else (400, b"Bad Request", "INVALID_REQUEST")
+        body = json.dumps({"error": f"The request is not valid HTTP ({msg.strip('.')}).",
+                           "error_code": code, "request_id": request_id}).encode()
+        head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        for name, value in self.server_state.default_headers:
+            head += [name, b": ", value, b"\r\n"]
+        head += [b"content-type: application/json\r\n",
+                 b"content-length: %d\r\n" % len(body),
+                 b"x-request-id: " + request_id.encode() + b"\r\n",
+                 b"connection: close\r\n\r\n", body]
+        self.transport.write(b"".join(head))
+        self.transport.close()
