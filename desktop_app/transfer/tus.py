@@ -133,7 +133,7 @@ class TusUploader:
         cancel = cancel or CancelToken()
         cancel.raise_if_cancelled()
         up = _Upload(FileIdentity.of(path), upload_url)
-        caps = self.capabilities(cancel)
+        caps = self._capabilities(cancel, up)
         if caps.max_size is not None and up.ident.size > caps.max_size:
             raise AppError("FILE_TOO_LARGE", f"{up.ident.size} bytes is over the server's "
                            f"Tus-Max-Size of {caps.max_size}.", file=path, http_status=413)
@@ -163,11 +163,14 @@ class TusUploader:
 
     def capabilities(self, cancel: CancelToken | None = None) -> ServerCaps:
         """``OPTIONS`` discovery, once per uploader; a server without OPTIONS is core-only."""
+        return self._capabilities(cancel or CancelToken(), None)
+
+    def _capabilities(self, cancel: CancelToken, up: _Upload | None) -> ServerCaps:
         if self._caps is None:
             try:
                 resp = self._retry(lambda n: self._request(
                     "OPTIONS", self.endpoint, {"X-Retry-Attempt": str(n)}),
-                    "OPTIONS", self._create_route, cancel or CancelToken(), None)
+                    "OPTIONS", self._create_route, cancel, up)
                 self._caps = _parse_caps(resp)
             except AppError as err:
                 if err.retryable or err.code in ("CANCELLED", "CIRCUIT_OPEN"):
