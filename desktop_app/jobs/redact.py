@@ -32,6 +32,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # password=x / token: x  (query strings, form bodies, log text); stops at a delimiter
     (re.compile(rf"""(?i)(\b{_KEYS}\b\s*[=:]\s*)(?!\[REDACTED\])(?!(?i:bearer|basic)\s)(?!["'])[^\s&,;"'}}\])]+"""),
      rf"\1{MASK}"),
+    # "token abc123..." in prose: a long token-alphabet word right after the word token
+    (re.compile(r"(?i)\b((?:access|refresh|bearer|api)?[ _-]?token\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{16,}"),
+     rf"\1{MASK}"),
     # scheme://user:password@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), rf"\1{MASK}@"),
 ]

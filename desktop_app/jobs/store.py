@@ -165,6 +165,12 @@ class JobStore:
                 out.append(self._row_to_job(row, failure))
             return out
 
+    def counts(self) -> dict[JobState, int]:
+        """How many jobs are in each state (cheap: no rows are decoded)."""
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
+            return {JobState(r[0]): r[1] for r in rows}
+
     def find(self, *, path: str, size: int, mtime_ns: int, server_url: str) -> list[Job]:
         """Jobs for the same file (path, size, mtime) and server, newest first."""
         with self._lock:

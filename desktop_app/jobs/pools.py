@@ -1,0 +1,149 @@
+"""Small threading pieces the manager is built from.
+
+``StagePool``   N daemon-less worker threads draining a queue of job ids; stops
+                within a second of ``stop()`` (workers poll with a timeout).
+``Scheduler``   one thread running callbacks at a wall-clock time (requeue jobs
+                when a breaker's probe is due).
+``Throttle``    at most ``rate`` progress events a second per job, plus the last.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class StagePool:
+    def __init__(self, name: str, workers: int, handler: Callable[[str], None]) -> None:
+        self.name = name
+        self.size = max(1, workers)
+        self._handler = handler
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pending: set[str] = set()  # queued or running: never run one job twice at once
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0
+
+    def start(self) -> None:
+        for i in range(self.size):
+            thread = threading.Thread(target=self._loop, name=f"{self.name}-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def submit(self, job_id: str) -> bool:
+        with self._lock:
+            if job_id in self._pending:
+                return False
+            self._pending.add(job_id)
+        self._queue.put(job_id)
+        return True
+
+    def stop(self, wait: bool = True, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if wait:
+            deadline = time.monotonic() + timeout
+            for thread in self._threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._pending
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job_id = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if self._stop.is_set():
+                return
+            try:
+                self._handler(job_id)
+            except Exception:  # the handler has its own boundary; this is a last resort
+                log.exception("%s worker crashed on job %s", self.name, job_id,
+                              extra={"job_id": job_id})
+            finally:
+                with self._lock:
+                    self._pending.discard(job_id)
+                    self._idle.notify_all()
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._loop, name="job-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def at(self, when: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` at ``time.time() >= when`` on the scheduler thread."""
+        with self._cond:
+            heapq.heappush(self._heap, (when, next(self._counter), fn))
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join(2.0)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped:
+                    if self._heap and self._heap[0][0] <= time.time():
+                        break
+                    timeout = (self._heap[0][0] - time.time()) if self._heap else None
+                    self._cond.wait(timeout if timeout is None else max(0.01, timeout))
+                if self._stopped:
+                    return
+                _, _, fn = heapq.heappop(self._heap)
+            try:
+                fn()
+            except Exception:
+                log.exception("scheduled task failed")
+
+
+class Throttle:
+    """Per-key rate limit for progress events, with a rate estimate (EMA)."""
+
+    def __init__(self, per_second: float = 10.0) -> None:
+        self.interval = 1.0 / per_second
+        self._last: dict[str, tuple[float, int, float]] = {}  # key -> (t, done, rate)
+        self._lock = threading.Lock()
+
+    def check(self, key: str, done: int, total: int) -> tuple[bool, float]:
+        """(emit now?, rate per second). Always emits the final update."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is None:
+                self._last[key] = (now, done, 0.0)
+                return True, 0.0
+            t0, d0, rate = last
+            elapsed = now - t0
+            if elapsed < self.interval and done < total:
+                return False, rate
+            if elapsed > 0 and done >= d0:
+                inst = (done - d0) / elapsed
+                rate = inst if rate == 0 else 0.7 * rate + 0.3 * inst
+            self._last[key] = (now, done, rate)
+            return True, rate
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._last.pop(key, None)

@@ -1,0 +1,370 @@
+"""The work each stage pool does for one job, and the worker boundary around it.
+
+Every stage follows one shape: move the job from QUEUED into its active state
+(refused if someone paused or cancelled it meanwhile), check the file is still
+the one queued, do the work with the job's ``Control`` (pause/cancel within a
+second), store the result, move the job on and hand it to the next pool.
+Errors are sorted at one place, ``_fail``: pause/cancel/shutdown, sign-in,
+open breaker, then the failure record. A bug becomes UNEXPECTED_ERROR with its
+traceback in the log, never a dead worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.errors import AppError, unexpected
+from desktop_app.jobs import integrity
+from desktop_app.jobs.log import error_fields
+from desktop_app.jobs.model import (
+    ConnectionState,
+    FailureRecord,
+    Job,
+    JobAttempt,
+    JobProgress,
+    JobState,
+    Stage,
+)
+from desktop_app.jobs.store import IllegalTransition
+from desktop_app.transfer.cancel import CancelToken
+from desktop_app.transfer.retry import AttemptInfo
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.manager import JobManager
+
+log = logging.getLogger(__name__)
+S = JobState
+_SIGN_IN_CODES = frozenset({"AUTH_REQUIRED", "TOKEN_EXPIRED", "TOKEN_INVALID"})
+POLL_S = 0.25
+TEST_HOOK_ENV = "VIDEO_UPLOADER_TEST_HOOK"  # tests only: "point[,point...]"
+
+
+@dataclass
+class Control:
+    """Stops one job's running stage: the token for the transfer layer, the event
+    for the analyser."""
+
+    token: CancelToken = field(default_factory=CancelToken)
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self, reason: str) -> None:
+        self.token.cancel(reason)
+        self.event.set()
+
+    @property
+    def reason(self) -> str:
+        return self.token.reason or "cancel"
+
+
+class _Stale(Exception):
+    """The job is no longer where this worker expected (paused, removed): drop it."""
+
+
+def test_hook(point: str, detail: str = "") -> None:
+    """Crash-safety tests park the process at a named point and SIGKILL it there.
+
+    With ``VIDEO_UPLOADER_TEST_HOOK=point`` set, reaching the point prints
+    ``TEST-HOOK point`` to stderr and blocks forever, so the test kills a process
+    that is provably at that point instead of guessing with sleeps.
+    """
+    points = os.environ.get(TEST_HOOK_ENV, "")
+    if point in points.split(","):
+        sys.stderr.write(f"TEST-HOOK {point} {detail}\n")
+        sys.stderr.flush()
+        threading.Event().wait()
+
+
+def _media() -> Any:
+    """The media package's entry points (imported late: cv2 is heavy)."""
+    import importlib
+    from types import SimpleNamespace
+
+    found: dict[str, Any] = {}
+    for module in ("desktop_app.media", "desktop_app.media.validate", "desktop_app.media.analysis",
+                   "desktop_app.media.analyse"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        for name in ("validate_file", "validate_job_fields", "analyse"):
+            if name not in found and hasattr(mod, name):
+                found[name] = getattr(mod, name)
+    return SimpleNamespace(**found)
+
+
+class StageRunner:
+    def __init__(self, manager: JobManager, *, processing_timeout_s: float,
+                 hook: Callable[[str, str], None] | None = None) -> None:
+        self.m = manager
+        self.processing_timeout_s = processing_timeout_s
+        self.hook = hook or test_hook
+        self._session_lock = threading.Lock()
+        self._sessions: dict[tuple[str, str], str] = {}
+
+    # ---- stages -----------------------------------------------------------------------
+
+    def analyse(self, job_id: str) -> None:
+        self._run(job_id, self._analyse)
+
+    def upload(self, job_id: str) -> None:
+        self._run(job_id, self._upload)
+
+    def process(self, job_id: str) -> None:
+        self._run(job_id, self._process)
+
+    def _analyse(self, job: Job, ctl: Control) -> None:
+        media = _media()
+        if job.stage is Stage.VALIDATE:
+            job = self._enter(job, S.VALIDATING)
+            integrity.check_unchanged(job)
+            media.validate_job_fields(job.user_id or None, job.recorded_at,
+                                      require_user=bool(job.user_id))
+            media.validate_file(job.path)
+            job = self.m._move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
+                               allowed_from={S.VALIDATING})
+        else:
+            job = self._enter(job, S.ANALYZING)
+        integrity.check_unchanged(job)
+        hooked = False
+
+        def progress(done: int, total: int) -> None:
+            nonlocal hooked
+            if not hooked:
+                hooked = True
+                self.hook("analysing", job.job_id)
+            self._progress(job.job_id, Stage.ANALYSE, done, total)
+
+        result = media.analyse(job.path, progress=progress, cancel=ctl.event)
+        ctl.token.raise_if_cancelled()
+        analysis = result.to_dict()
+        analysis.pop("thumbnail_jpeg", None)
+        thumb = getattr(result, "thumbnail_jpeg", None)
+        if thumb:
+            analysis["thumbnail_path"] = self._save_thumbnail(job.job_id, thumb)
+        integrity.check_unchanged(job)
+        job = self.m._move(job.job_id, S.QUEUED, stage=Stage.UPLOAD, allowed_from={S.ANALYZING},
+                           analysis=analysis, sha256=getattr(result, "sha256", None))
+        self.m._enqueue(job)
+
+    def _upload(self, job: Job, ctl: Control) -> None:
+        job = self._enter(job, S.UPLOADING)
+        job_id = job.job_id
+        integrity.check_unchanged(job)
+        backend = self.m.backend
+        user_id = job.user_id or backend.user_id()
+        session_id = job.session_id or self._session_for(job, user_id, ctl)
+        if job.session_id != session_id or job.user_id != user_id:
+            job = self.m.store.update(job.job_id, session_id=session_id, user_id=user_id)
+        hooked = False
+
+        def progress(done: int, total: int) -> None:
+            nonlocal hooked
+            self._back_to(job.job_id, S.UPLOADING)
+            self._progress(job.job_id, Stage.UPLOAD, done, total)
+            if not hooked and total and done * 2 >= total and done < total:
+                hooked = True
+                self.hook("mid_upload", f"{job.job_id} sent={done}")
+
+        def on_upload_url(url: str) -> None:
+            # Persisted the moment it exists: a crash from here on resumes this upload.
+            self.m.store.update(job.job_id, upload_url=url)
+
+        while True:
+            try:
+                video = backend.client.upload_video(
+                    session_id, job.path, user_id=user_id, recorded_at=job.recorded_at,
+                    analysis=job.analysis, idempotency_key=job.idempotency_key,
+                    upload_url=backend.local_url(job.upload_url), on_upload_url=on_upload_url,
+                    progress=progress, cancel=ctl.token,
+                    on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info))
+            except AppError as err:
+                if err.code != "CHECKSUM_MISMATCH" or job.reupload_count >= 1:
+                    raise
+                job = self._reupload(job, err)
+                continue
+            self.hook("after_finish", job.job_id)
+            job = self.m.store.update(job.job_id, video_id=video.video_id,
+                                      server_sha256=video.sha256, bytes_sent=video.bytes,
+                                      sha256=job.sha256 or video.local_sha256)
+            integrity.check_unchanged(job)  # changed while it was being sent?
+            mismatch = integrity.checksum_error(job, video.sha256)
+            if mismatch is None:
+                break
+            if job.reupload_count >= 1:
+                raise mismatch
+            job = self._reupload(job, mismatch)
+        self.m.set_connection(ConnectionState.ONLINE)
+        self.m.monitor.record_success()
+        job = self.m._move(job.job_id, S.QUEUED, stage=Stage.PROCESS,
+                           allowed_from={S.UPLOADING, S.WAITING_RETRY})
+        self.m._enqueue(job)
+
+    def _process(self, job: Job, ctl: Control) -> None:
+        job = self._enter(job, S.PROCESSING)
+        deadline = time.monotonic() + self.processing_timeout_s
+        while True:
+            video = self.m.backend.client.get_video(job.video_id or "", cancel=ctl.token)
+            self._back_to(job.job_id, S.PROCESSING)
+            if video.status == "processed":
+                break
+            if video.status == "failed":
+                code = video.error_code or "VIDEO_UNPROCESSABLE"
+                raise AppError(code, f"server processing failed: {video.error or code}",
+                               file=job.path, message=video.error or None)
+            if time.monotonic() > deadline:
+                raise AppError("PROCESSING_TIMEOUT", f"still processing after "
+                               f"{self.processing_timeout_s:.0f} s", file=job.path)
+            ctl.token.sleep(POLL_S)
+        mismatch = integrity.checksum_error(job, video.sha256 or job.server_sha256)
+        if mismatch is not None:
+            raise mismatch
+        self.m._move(job.job_id, S.DONE, stage=Stage.DONE,
+                     allowed_from={S.PROCESSING, S.WAITING_RETRY})
+        log.info("job %s done: video %s", job.job_id, job.video_id,
+                 extra={"job_id": job.job_id, "file": job.path, "video_id": job.video_id})
+
+    # ---- helpers ----------------------------------------------------------------------
+
+    def _run(self, job_id: str, stage_fn: Callable[[Job, Control], None]) -> None:
+        job = self.m.store.get(job_id)
+        if job is None or job.state is not S.QUEUED or self.m.closing:
+            return
+        ctl = self.m.control_for(job_id)
+        try:
+            stage_fn(job, ctl)
+        except _Stale:
+            pass
+        except AppError as err:
+            self._fail(job_id, err, ctl)
+        except Exception as exc:  # a bug: keep the worker, record it, log the traceback
+            log.exception("unexpected error in job %s", job_id, extra={"job_id": job_id})
+            self._fail(job_id, unexpected(exc), ctl)
+        finally:
+            self.m.release(job_id)
+
+    def _enter(self, job: Job, state: JobState) -> Job:
+        try:
+            return self.m._move(job.job_id, state, allowed_from={S.QUEUED})
+        except IllegalTransition:
+            raise _Stale() from None
+
+    def _back_to(self, job_id: str, state: JobState) -> None:
+        """After a retry wait, show the job as active again (first sign of progress)."""
+        job = self.m.store.get(job_id)
+        if job is not None and job.state is S.WAITING_RETRY:
+            try:
+                self.m._move(job_id, state, allowed_from={S.WAITING_RETRY})
+            except IllegalTransition:
+                pass
+
+    def _progress(self, job_id: str, stage: Stage, done: int, total: int) -> None:
+        emit, rate = self.m.throttle.check(job_id, done, total)
+        if emit:
+            eta = (total - done) / rate if rate > 0 else None
+            self.m._emit(JobProgress(job_id, stage, done, total, rate, eta))
+
+    def _attempt(self, job_id: str, stage: Stage, info: AttemptInfo) -> None:
+        self.m.monitor.record_retry(info.resource, info.error_code)
+        log.warning("job %s: attempt %d of %d failed with %s%s", job_id, info.attempt,
+                    info.max_attempts, info.error_code,
+                    "" if info.final else f"; next in {info.delay_s:.1f} s",
+                    extra={"job_id": job_id, "code": info.error_code,
+                           "request_id": info.request_id, "resource": info.resource,
+                           "attempt": info.attempt, "delay_s": round(info.delay_s, 3)})
+        if info.final:
+            return
+        self.m.store.record_attempt(job_id, attempt=info.attempt, max_attempts=info.max_attempts,
+                                    error_code=info.error_code, delay_s=info.delay_s,
+                                    request_id=info.request_id, stage=stage)
+        self.m._emit(JobAttempt(job_id, info.attempt, info.max_attempts, info.error_code,
+                                info.delay_s, info.request_id))
+        self.m.set_connection(ConnectionState.RETRYING, info.resource)
+        try:
+            self.m._move(job_id, S.WAITING_RETRY, note=f"attempt {info.attempt} of "
+                         f"{info.max_attempts} failed ({info.error_code}); next in "
+                         f"{info.delay_s:.1f} s")
+        except IllegalTransition:
+            pass
+
+    def _reupload(self, job: Job, err: AppError) -> Job:
+        """The server stored other bytes than ours: send the file once more, afresh."""
+        log.warning("job %s: %s; uploading once more", job.job_id, err.detail,
+                    extra={"job_id": job.job_id, **error_fields(err)})
+        bad = err.extra.get("video_id")
+        if bad:
+            try:
+                self.m.backend.client.delete_video(bad)
+            except AppError:
+                pass  # best effort: the next upload does not depend on it
+        return self.m.store.update(job.job_id, reupload_count=job.reupload_count + 1,
+                                   upload_url=None, video_id=None, server_sha256=None,
+                                   idempotency_key=str(uuid.uuid4()))
+
+    def _session_for(self, job: Job, user_id: str, ctl: Control) -> str:
+        """One server session per (user, title) batch, created once and stored on every
+        job of the batch."""
+        key = (user_id, job.session_title)
+        job_id = job.job_id
+        with self._session_lock:
+            if key not in self._sessions:
+                session = self.m.backend.client.create_session(
+                    user_id, job.session_title or None, job.recorded_at,
+                    idempotency_key=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                   f"{job.idempotency_key}/session")),
+                    cancel=ctl.token,
+                    on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info))
+                self._sessions[key] = session.session_id
+            return self._sessions[key]
+
+    def _save_thumbnail(self, job_id: str, jpeg: bytes) -> str | None:
+        from desktop_app import paths
+
+        folder = paths.data_dir() / "thumbnails"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{job_id}.jpg"
+            target.write_bytes(jpeg)
+            return str(target)
+        except OSError:
+            return None
+
+    def _fail(self, job_id: str, err: AppError, ctl: Control) -> None:
+        job = self.m.store.get(job_id)
+        if job is None:
+            return
+        if err.code == "CANCELLED" and ctl.token.cancelled:
+            target = {"pause": S.PAUSED, "shutdown": S.QUEUED}.get(ctl.reason, S.CANCELLED)
+            self._settle(job_id, target, f"{ctl.reason}")
+            return
+        stage = job.stage.value
+        err.with_context(file=job.path, stage=stage)
+        self.m.monitor.record_error(err.code)
+        if err.code in _SIGN_IN_CODES and self.m.interactive:
+            self.m.sign_in_needed(job_id, err.code)
+            return
+        if err.code == "CIRCUIT_OPEN" and self.m.interactive:
+            self.m.wait_for_server(job_id, err.extra.get("next_probe_at"))
+            return
+        attempts = int(err.extra.get("attempts") or max(1, job.attempts))
+        record = FailureRecord(stage=stage, error_code=err.code, message=err.message,
+                               hint=err.hint, detail=err.detail, http_status=err.status,
+                               request_id=err.request_id, attempts=attempts,
+                               retryable=err.retryable or err.code in ("CIRCUIT_OPEN",
+                                                                       "PROCESSING_TIMEOUT"))
+        log.error("job %s failed in %s: %s", job_id, stage, err,
+                  extra={"job_id": job_id, "attempts": attempts, **error_fields(err)})
+        self._settle(job_id, S.FAILED, None, failure=record)
+
+    def _settle(self, job_id: str, target: JobState, note: str | None, **kw: Any) -> None:
+        try:
+            self.m._move(job_id, target, note=note, **kw)
+        except IllegalTransition:
+            log.warning("job %s could not move to %s", job_id, target, extra={"job_id": job_id})
