@@ -22,10 +22,7 @@ from desktop_app.gui.error_dialog import (
 from desktop_app.gui.tray import Tray
 from desktop_app.jobs.model import (
     Alert,
-    ConnectionChanged,
-    ConnectionState,
     Job,
-    JobState,
     SignInRequired,
 )
 
@@ -38,8 +35,6 @@ class Attention:
         self.w = window
         self.tray = Tray(window)
         self.open_errors: dict[str, tuple[ErrorDialog, list[str]]] = {}  # code -> dialog, jobs
-        self._had_work = False
-        self._last_state = ConnectionState.ONLINE
 
     def job_failed(self, job: Job) -> None:
         f = job.failure
@@ -84,26 +79,11 @@ class Attention:
             waiting = f" {ev.waiting_jobs} job(s) are waiting." if ev.waiting_jobs else ""
             self.w.actions_.sign_in(f"{spec_.message} {spec_.hint}{waiting}")
             self.tray.notify("Sign in needed", spec_.message, warning=True)
-        elif isinstance(ev, Alert) and ev.kind != "batch_done":  # batch end is ours, below
-            self.tray.notify("Video Uploader", ev.message, warning=True)
-
-    def connection(self, ev: ConnectionChanged) -> None:
-        if ev.state is ConnectionState.UNAVAILABLE and self._last_state is not ev.state:
-            self.tray.notify("Server unavailable",
-                             "Uploads are paused until the server answers again.", warning=True)
-        self._last_state = ev.state
-
-    def check_batch_done(self) -> None:
-        rows = self.w.rows.rows.values()
-        left = any(not r.job.state.finished and r.job.state is not JobState.PAUSED for r in rows)
-        if left:
-            self._had_work = True
-            return
-        if self._had_work:
-            self._had_work = False
-            _, failed, done = self.w.rows.counts()
-            text = f"{done} uploaded" + (f", {failed} need attention" if failed else "")
-            self.tray.notify("Uploads finished", text, warning=bool(failed))
+        elif isinstance(ev, Alert):  # batch done, needs attention, breaker open, error rate
+            titles = {"batch_done": "Uploads finished", "needs_attention": "Needs your attention",
+                      "breaker_open": "Server unavailable", "error_rate": "Server errors"}
+            self.tray.notify(titles.get(ev.kind, "Video Uploader"), ev.message,
+                             warning=ev.kind != "batch_done")
 
     def close(self) -> None:
         self.tray.hide()

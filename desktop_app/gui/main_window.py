@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
         self.set_account(backend.username)
         self.intake.set_manager(backend.manager)
         self._tick()
+        if not backend.username and not backend.embedded:
+            self.actions_.sign_in(f"Sign in to {backend.server_url} to upload.")
 
     def set_account(self, username: str) -> None:
         self.account_button.setText(f"signed in: {username}" if username else "Sign in…")
@@ -199,7 +201,6 @@ class MainWindow(QMainWindow):
                 self.rows.set_attempt(ev)
             elif isinstance(ev, ConnectionChanged):
                 self.status.set_connection(ev)
-                self.attention.connection(ev)
             else:
                 self.attention.event(ev)
         if jobs:
@@ -212,7 +213,6 @@ class MainWindow(QMainWindow):
         for job in jobs:
             if job.state is JobState.FAILED and before.get(job.job_id) is not JobState.FAILED:
                 self.attention.job_failed(job)
-        self.attention.check_batch_done()
 
     def _on_intake(self, result: IntakeResult) -> None:
         self.rows.upsert(result.added)  # no-op for rows the events already delivered

@@ -1,0 +1,96 @@
+"""Building the core for the window (runs on the start-up thread, never the GUI thread).
+
+With no server configured (no ``--server``, empty ``Settings.server_url``) the
+embedded reference backend starts on a free loopback port and the app signs in
+as its local user, so a new user can drop a video and see it through to Done.
+Its jobs use the stable key ``embedded`` (the port changes every start; the
+manager moves stored upload URLs to the new port), so they resume next time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from desktop_app import settings as settings_mod
+from desktop_app.gui.core import Core
+from desktop_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_KEY = "embedded"
+MIB = 1024 * 1024
+
+
+def make_client(url: str, settings: Settings):
+    from desktop_app.transfer.auth import AuthSession, TokenStore
+    from desktop_app.transfer.client import BackendClient
+    from desktop_app.transfer.limiter import BandwidthLimiter
+    from desktop_app.transfer.retry import RetryPolicy
+
+    limiter = (BandwidthLimiter(settings.bandwidth_limit_kbps * 1024)
+               if settings.bandwidth_limit_kbps > 0 else None)
+    return BackendClient(url, auth=AuthSession(TokenStore(url)),
+                         policy=RetryPolicy(max_attempts=settings.retry_attempts),
+                         chunk_size=settings.chunk_size_mib * MIB, limiter=limiter)
+
+
+def build_core(settings: Settings, server_url: str | None,
+               on_event: Callable[[object], None], *, server=None,
+               store_path: str | None = None) -> Core:
+    """``server``: an already running EmbeddedServer to use (tests pass theirs)."""
+    from desktop_app.jobs.backend import Backend
+    from desktop_app.jobs.manager import JobManager, default_store
+
+    url = server.url if server is not None else (server_url or settings.server_url)
+    own_server = None
+    if not url:
+        from desktop_app.server.embedded import start_embedded_server
+
+        server = own_server = start_embedded_server()
+        url = server.url
+    embedded = server is not None and not (server_url or settings.server_url)
+    client = make_client(url, settings)
+    username = settings.username
+    try:
+        if server is not None and embedded:
+            client.sign_in(server.username, server.password)
+            username = server.username
+        elif username and client.auth.restore(username) is None:
+            username = ""  # no stored sign-in: the window asks
+    except Exception:
+        client.close()
+        if own_server is not None:
+            own_server.stop()
+        raise
+    backend = Backend(client, embedded=embedded)
+    store = default_store(store_path)
+    manager = JobManager(
+        store, backend, on_event=on_event,
+        server_key=EMBEDDED_KEY if embedded else None,
+        analysis_workers=settings.parallel_analyses or None,
+        upload_workers=settings.parallel_uploads, interactive=True,
+        default_user_id=settings.default_user_id,
+        default_session_id=settings.default_session_id)
+    manager.start()
+
+    def sign_in(new_url: str, user: str, password: str) -> None:
+        new_url = (new_url or url).rstrip("/")
+        if new_url != url.rstrip("/"):
+            # Another server: check the credentials and keep the token for the next start.
+            with make_client(new_url, settings) as other:
+                other.sign_in(user, password)
+            settings.server_url = new_url
+        else:
+            client.sign_in(user, password)
+        settings.username = user
+        settings_mod.save(settings)
+
+    def stop() -> None:
+        manager.shutdown(wait=True)
+        store.close()
+        if own_server is not None:
+            own_server.stop()
+
+    return Core(manager=manager, server_url=url, username=username, sign_in=sign_in,
+                embedded=embedded, stop=stop)
