@@ -13,7 +13,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from desktop_app.errors import AppError
-from desktop_app.transfer.breaker import BreakerEvent
+from desktop_app.transfer.breaker import BreakerEvent, BreakerState
 from desktop_app.transfer.client import BackendClient
 
 BreakerListener = Callable[[str, str, float | None], None]  # endpoint, state, next_probe_at
@@ -41,6 +41,12 @@ class Backend:
             listener(event.endpoint, event.new.value, event.next_probe_at)
 
         self.client.breakers.on_event = on_event
+
+    def open_probe_at(self) -> float | None:
+        """When the earliest open breaker probes next; None when none is open."""
+        times = [b.next_probe_at or 0.0 for b in self.client.breakers.all()
+                 if b.state is BreakerState.OPEN]
+        return min(times) if times else None
 
     def probe_now(self) -> None:
         self.client.breakers.probe_now()

@@ -81,7 +81,7 @@ def connect(server: str | None, *, username: str | None = None, password: str | 
     url = (server or settings.server_url or "").strip()
     embedded = None
     if not url or url == EMBEDDED_KEY:
-        from desktop_app.server import start_embedded_server
+        from desktop_app.server.embedded import start_embedded_server
 
         embedded = start_embedded_server(paths.embedded_server_dir())
         url, key = embedded.url, EMBEDDED_KEY

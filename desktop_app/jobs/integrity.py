@@ -27,8 +27,8 @@ def file_identity(path: str) -> tuple[int, int]:
         st = os.stat(path)
     except FileNotFoundError:
         raise AppError("FILE_NOT_FOUND", f"{path} does not exist (moved or deleted)",
-                       file=path, message=f"The file {os.path.basename(path)} is no longer "
-                       "where it was added from.") from None
+                       file=path, message=f"The file {os.path.basename(path)} was not found "
+                       "(moved, renamed or deleted).") from None
     except PermissionError:
         raise AppError("FILE_UNREADABLE", f"no permission to read {path}", file=path) from None
     except OSError as exc:

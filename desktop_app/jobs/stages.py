@@ -127,7 +127,7 @@ class StageRunner:
             integrity.check_unchanged(job)
             media.validate_job_fields(job.user_id or None, job.recorded_at,
                                       require_user=bool(job.user_id))
-            media.validate_file(job.path)
+            media.validate_file(job.path, deep=False)  # analyse decodes it all once
             job = self.m._move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
                                allowed_from={S.VALIDATING})
         else:
@@ -191,7 +191,7 @@ class StageRunner:
                 job = self._reupload(job, err)
                 continue
             self.hook("after_finish", job.job_id)
-            job = self.m.store.update(job.job_id, video_id=video.video_id,
+            job = self.m.store.update(job_id, video_id=video.video_id,
                                       server_sha256=video.sha256, bytes_sent=video.bytes,
                                       sha256=job.sha256 or video.local_sha256)
             integrity.check_unchanged(job)  # changed while it was being sent?
@@ -298,7 +298,7 @@ class StageRunner:
         """The server stored other bytes than ours: send the file once more, afresh."""
         log.warning("job %s: %s; uploading once more", job.job_id, err.detail,
                     extra={"job_id": job.job_id, **error_fields(err)})
-        bad = err.extra.get("video_id")
+        bad = err.extra.get("video_id") or job.video_id
         if bad:
             try:
                 self.m.backend.client.delete_video(bad)
@@ -350,8 +350,11 @@ class StageRunner:
         if err.code in _SIGN_IN_CODES and self.m.interactive:
             self.m.sign_in_needed(job_id, err.code)
             return
-        if err.code == "CIRCUIT_OPEN" and self.m.interactive:
-            self.m.wait_for_server(job_id, err.extra.get("next_probe_at"))
+        if self.m.interactive and (err.code == "CIRCUIT_OPEN" or (
+                err.retryable and self.m.backend.open_probe_at() is not None)):
+            # Retries ran out while the server is down: wait for it, do not fail.
+            probe = err.extra.get("next_probe_at") or self.m.backend.open_probe_at()
+            self.m.wait_for_server(job_id, probe)
             return
         attempts = int(err.extra.get("attempts") or max(1, job.attempts))
         record = FailureRecord(stage=stage, error_code=err.code, message=err.message,
