@@ -21,7 +21,7 @@ from typing import Any
 from desktop_app.server.errors import ApiError
 
 JSON_LIMIT = 1024 * 1024
-BLOCK = 1024 * 1024
+BLOCK = 2 * 1024 * 1024
 _io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="upload-io")
 
 
@@ -48,39 +48,58 @@ async def read_json(stream: AsyncIterator[bytes], limit: int = JSON_LIMIT) -> di
 
 
 class DiskSink:
-    """Append bytes to ``path`` (from ``offset``), hashing them with ``hashers``."""
+    """Append bytes to ``path`` (from ``offset``), hashing them with ``hashers``.
 
-    def __init__(self, path: Path, offset: int = 0, hashers: list[Any] | None = None) -> None:
-        self.path = path
+    Received chunks are handed to the worker as a list (no copy into a buffer);
+    the worker hashes each and writes them with one ``writev``.
+    """
+
+    def __init__(self, path: Path | str, offset: int = 0, hashers: list[Any] | None = None) -> None:
+        self.path = Path(path)
         self.hashers = hashers if hashers is not None else [hashlib.sha256()]
         self.written = 0
-        self._buf = bytearray()
+        self._chunks: list[bytes] = []
+        self._size = 0
         self._pending: asyncio.Future[None] | None = None
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
-        self._fd = os.open(path, flags, 0o600)
+        self._fd = os.open(self.path, flags, 0o600)
         os.lseek(self._fd, offset, os.SEEK_SET)
         self._closed = False
 
-    def _write_block(self, block: bytes | bytearray) -> None:
+    def _write_block(self, chunks: list[bytes]) -> None:
         for h in self.hashers:
-            h.update(block)
-        view = memoryview(block)
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
+            for chunk in chunks:
+                h.update(chunk)
+        if hasattr(os, "writev"):
+            views = [memoryview(c) for c in chunks]
+            while views:
+                n = os.writev(self._fd, views[:512])
+                while views and n >= len(views[0]):
+                    n -= len(views[0])
+                    views.pop(0)
+                if n:
+                    views[0] = views[0][n:]
+        else:
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(self._fd, view):]
 
     async def _flush(self) -> None:
         if self._pending is not None:
             await self._pending
             self._pending = None
-        if self._buf:
-            block, self._buf = self._buf, bytearray()
-            self._pending = asyncio.get_running_loop().run_in_executor(_io_pool, self._write_block, block)
+        if self._chunks:
+            chunks, self._chunks, self._size = self._chunks, [], 0
+            self._pending = asyncio.get_running_loop().run_in_executor(_io_pool, self._write_block, chunks)
 
-    async def write(self, data: bytes | memoryview) -> None:
-        self._buf += data
+    async def write(self, data: bytes) -> None:
+        if not data:
+            return
+        self._chunks.append(bytes(data))
+        self._size += len(data)
         self.written += len(data)
-        if len(self._buf) >= BLOCK:
+        if self._size >= BLOCK:
             await self._flush()
 
     async def finish(self) -> None:
@@ -95,7 +114,7 @@ class DiskSink:
             os.close(self._fd)
 
     async def abandon(self) -> None:
-        """Stop without keeping the unwritten tail (the bytes already written stay)."""
+        """Stop without writing the unwritten tail (the bytes already written stay)."""
         if self._pending is not None:
             try:
                 await self._pending

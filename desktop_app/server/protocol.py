@@ -14,6 +14,9 @@ import uuid
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 TRANSPORT_KEY = "desktop_app.transport"
+# uvicorn pauses reading once 64 KiB are buffered; for large uploads that means a
+# pause/resume round trip per 64 KiB. 1 MiB keeps memory bounded and cuts that overhead.
+BODY_HIGH_WATER = 1024 * 1024
 
 
 class ContractHttpProtocol(HttpToolsProtocol):
@@ -21,6 +24,15 @@ class ContractHttpProtocol(HttpToolsProtocol):
         # the scope dict is shared with the request cycle created by super()
         self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or (self.parser.should_upgrade() and self._should_upgrade()):
+            return
+        cycle.body += body
+        if len(cycle.body) > BODY_HIGH_WATER:
+            self.flow.pause_reading()
+        cycle.message_event.set()
 
     def send_400_response(self, msg: str) -> None:
         request_id = uuid.uuid4().hex

@@ -1,26 +1,26 @@
-// Upload one file with tus-js-client (Node), for the benchmark's comparison.
-// Usage: node tus_js_upload.mjs ENDPOINT FILE [CHUNK_BYTES]
-// Prints one JSON line {"url", "bytes", "seconds", "peak_rss"}.
-import fs from 'node:fs'
-import {Upload} from 'tus-js-client'
+// Upload one file with tus-js-client (a tus client nobody in this project wrote).
+// Usage: node tus_js_upload.mjs ENDPOINT FILE TOKEN [CHUNK_SIZE]
+// Prints one JSON line: {"ok": true, "url": ...} or {"ok": false, "error": ...}; exit 0/1.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tus from 'tus-js-client';
 
-const [endpoint, file, chunkArg] = process.argv.slice(2)
-const size = fs.statSync(file).size
-let peak = process.memoryUsage().rss
-const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 20)
-const started = performance.now()
-const upload = new Upload(fs.createReadStream(file), {
+const [endpoint, file, token, chunk] = process.argv.slice(2);
+const size = fs.statSync(file).size;
+const upload = new tus.Upload(fs.createReadStream(file), {
   endpoint,
   uploadSize: size,
-  chunkSize: chunkArg ? Number(chunkArg) : Infinity,
-  retryDelays: [0, 1000, 3000],
-  metadata: {filename: file.split('/').pop()},
-  onError(err) { clearInterval(timer); console.error(String(err)); process.exit(1) },
-  onSuccess() {
-    clearInterval(timer)
-    peak = Math.max(peak, process.memoryUsage().rss)
-    const seconds = (performance.now() - started) / 1000
-    console.log(JSON.stringify({url: upload.url, bytes: size, seconds, peak_rss: peak}))
+  chunkSize: chunk ? Number(chunk) : Infinity,
+  retryDelays: [0, 500, 1000],
+  headers: { Authorization: `Bearer ${token}` },
+  metadata: { filename: path.basename(file), filetype: 'video/mp4' },
+  onError(error) {
+    console.log(JSON.stringify({ ok: false, error: String(error) }));
+    process.exit(1);
   },
-})
-upload.start()
+  onSuccess() {
+    console.log(JSON.stringify({ ok: true, url: upload.url, size }));
+    process.exit(0);
+  },
+});
+upload.start();
