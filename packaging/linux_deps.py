@@ -1,0 +1,114 @@
+"""The .deb's Depends: the system libraries the bundle leaves to the host, and checks.
+
+The bundle keeps Python, Qt, OpenCV/FFmpeg and numpy inside /opt/video-uploader; what
+it takes from the system is what bundle_rules.HOST_LIBS drops plus what PyInstaller
+never bundles (glibc, libGL/libEGL). Qt's xcb platform plugin is the long tail.
+
+`needed_libraries(root)` reads DT_NEEDED of every ELF file in the bundle with readelf
+and returns the sonames not provided by the bundle itself; `unowned(...)` maps them to
+Debian packages with `dpkg -S` so a test can prove every one is in Depends.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+# Alternatives cover the 64-bit time_t renames (Debian 13, Ubuntu 24.04).
+DEPENDS = [
+    "libstdc++6", "libgcc-s1", "zlib1g",
+    "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libsystemd0",
+    "libfontconfig1", "libfreetype6", "libexpat1", "libpng16-16 | libpng16-16t64",
+    "libegl1", "libgl1", "libopengl0",
+    "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
+    "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0", "libxcb-render0",
+    "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-xfixes0", "libxcb-xkb1",
+    "libxcb-util1", "libxkbcommon0", "libxkbcommon-x11-0",
+    "libwayland-client0", "libwayland-cursor0", "libwayland-egl1",
+    "libgssapi-krb5-2",  # QtNetwork links it (the app uses QLocalServer only)
+]
+# The keyring needs a Secret Service provider to remember sign-ins across restarts;
+# without one the app keeps the token in memory for the session and says so.
+RECOMMENDS = ["gnome-keyring | kwalletmanager | keepassxc", "xdg-desktop-portal"]
+
+# Installed with libc6 itself; never listed separately.
+_LIBC = re.compile(r"^(libc|libm|libdl|libpthread|librt|libresolv|libutil|ld-linux.*)\.so")
+_GLIBC = re.compile(rb"GLIBC_2\.(\d+)")
+
+
+def _elf_files(root: Path) -> list[Path]:
+    files = []
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as fh:
+                if fh.read(4) == b"\x7fELF":
+                    files.append(path)
+    return files
+
+
+def glibc_floor(root: Path) -> str:
+    """The newest GLIBC_2.x symbol version any bundled binary asks for."""
+    newest = 17
+    for path in _elf_files(root):
+        for match in _GLIBC.finditer(path.read_bytes()):
+            newest = max(newest, int(match.group(1)))
+    return f"2.{newest}"
+
+
+def needed_libraries(root: Path) -> set[str]:
+    """Sonames the bundle needs but does not contain (the host must provide them)."""
+    files = _elf_files(root)
+    provided = {p.name for p in root.rglob("*.so*")}
+    needed: set[str] = set()
+    for path in files:
+        out = subprocess.run(["readelf", "-d", "-W", str(path)], capture_output=True,
+                             text=True, check=False).stdout
+        needed.update(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
+    return {name for name in needed - provided if not _LIBC.match(name)}
+
+
+def owning_packages(sonames: set[str]) -> dict[str, str | None]:
+    """soname -> Debian package that ships it on this host (None when not installed)."""
+    owners: dict[str, str | None] = {}
+    for soname in sorted(sonames):
+        out = subprocess.run(["dpkg", "-S", f"*/{soname}"], capture_output=True, text=True,
+                             check=False).stdout
+        match = re.match(r"^([^:,\s]+)", out)
+        owners[soname] = match.group(1) if match else None
+    return owners
+
+
+def depends_names() -> set[str]:
+    names = set()
+    for entry in DEPENDS:
+        names.update(alt.strip().split(" ")[0] for alt in entry.split("|"))
+    return names
+
+
+def unowned(root: Path) -> dict[str, str | None]:
+    """Needed host libraries whose package is missing from DEPENDS (should be empty)."""
+    allowed = depends_names()
+    return {so: pkg for so, pkg in owning_packages(needed_libraries(root)).items()
+            if pkg not in allowed}
+
+
+def control_text(*, version: str, installed_kb: int, glibc: str, maintainer: str) -> str:
+    depends = ", ".join([f"libc6 (>= {glibc})", *DEPENDS])
+    return (
+        "Package: video-uploader\n"
+        f"Version: {version}\n"
+        "Section: video\n"
+        "Priority: optional\n"
+        "Architecture: amd64\n"
+        f"Maintainer: {maintainer}\n"
+        f"Installed-Size: {installed_kb}\n"
+        f"Depends: {depends}\n"
+        f"Recommends: {', '.join(RECOMMENDS)}\n"
+        "Homepage: https://example.invalid/video-uploader\n"
+        "Description: validate, analyse and upload videos with self-healing retries\n"
+        " A desktop app that checks videos locally, analyses them with OpenCV\n"
+        " (duration, sharpness, black or frozen segments, scene cuts) and uploads\n"
+        " them to a backend with resumable tus uploads that heal transient faults.\n"
+        " It ships its own Python, Qt and OpenCV in /opt/video-uploader.\n"
+    )
