@@ -82,22 +82,31 @@ def test_hook(point: str, detail: str = "") -> None:
         threading.Event().wait()
 
 
-def _media() -> Any:
-    """The media package's entry points (imported late: cv2 is heavy)."""
-    import importlib
-    from types import SimpleNamespace
+_media_lock = threading.Lock()
+_media_ns: Any = None
 
-    found: dict[str, Any] = {}
-    for module in ("desktop_app.media", "desktop_app.media.validate", "desktop_app.media.analysis",
-                   "desktop_app.media.analyse"):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        for name in ("validate_file", "validate_job_fields", "analyse"):
-            if name not in found and hasattr(mod, name):
-                found[name] = getattr(mod, name)
-    return SimpleNamespace(**found)
+
+def _media() -> Any:
+    """The media package's entry points, imported late (cv2 is heavy) and once."""
+    global _media_ns
+    import importlib
+    from types import ModuleType, SimpleNamespace
+
+    with _media_lock:
+        if _media_ns is None:
+            found: dict[str, Any] = {}
+            for module in ("desktop_app.media", "desktop_app.media.validate",
+                           "desktop_app.media.analyse", "desktop_app.media.analysis"):
+                try:
+                    mod = importlib.import_module(module)
+                except ImportError:
+                    continue
+                for name in ("validate_file", "validate_job_fields", "analyse"):
+                    obj = getattr(mod, name, None)
+                    if name not in found and callable(obj) and not isinstance(obj, ModuleType):
+                        found[name] = obj
+            _media_ns = SimpleNamespace(**found)
+        return _media_ns
 
 
 class StageRunner:
@@ -186,7 +195,10 @@ class StageRunner:
                     progress=progress, cancel=ctl.token,
                     on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info))
             except AppError as err:
-                if err.code != "CHECKSUM_MISMATCH" or job.reupload_count >= 1:
+                if err.code != "CHECKSUM_MISMATCH":
+                    raise
+                if job.reupload_count >= 1:
+                    self._discard(err.extra.get("video_id"))
                     raise
                 job = self._reupload(job, err)
                 continue
@@ -199,6 +211,8 @@ class StageRunner:
             if mismatch is None:
                 break
             if job.reupload_count >= 1:
+                self._discard(job.video_id)
+                self.m.store.update(job_id, video_id=None)
                 raise mismatch
             job = self._reupload(job, mismatch)
         self.m.set_connection(ConnectionState.ONLINE)
@@ -298,15 +312,18 @@ class StageRunner:
         """The server stored other bytes than ours: send the file once more, afresh."""
         log.warning("job %s: %s; uploading once more", job.job_id, err.detail,
                     extra={"job_id": job.job_id, **error_fields(err)})
-        bad = err.extra.get("video_id") or job.video_id
-        if bad:
-            try:
-                self.m.backend.client.delete_video(bad)
-            except AppError:
-                pass  # best effort: the next upload does not depend on it
+        self._discard(err.extra.get("video_id") or job.video_id)
         return self.m.store.update(job.job_id, reupload_count=job.reupload_count + 1,
                                    upload_url=None, video_id=None, server_sha256=None,
                                    idempotency_key=str(uuid.uuid4()))
+
+    def _discard(self, video_id: str | None) -> None:
+        """Delete a copy the server got wrong (best effort: nothing depends on it)."""
+        if video_id:
+            try:
+                self.m.backend.client.delete_video(video_id)
+            except AppError as err:
+                log.warning("could not delete mismatched video %s: %s", video_id, err.code)
 
     def _session_for(self, job: Job, user_id: str, ctl: Control) -> str:
         """One server session per (user, title) batch, created once and stored on every

@@ -1,0 +1,79 @@
+"""Shared by the job tests: an event recorder to wait on, a manager on a real server."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desktop_app.jobs.backend import Backend
+from desktop_app.jobs.connect import RedactingAuthSession
+from desktop_app.jobs.manager import JobManager
+from desktop_app.jobs.model import Event, JobChanged, JobState
+from desktop_app.jobs.store import JobStore
+from desktop_app.transfer.client import BackendClient
+from desktop_app.transfer.limiter import BandwidthLimiter
+from desktop_app.transfer.retry import RetryPolicy
+
+
+class Recorder:
+    """The manager's on_event: keeps every event; tests wait on conditions, not sleeps."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, event: Event) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def wait(self, predicate: Callable[[list[Event]], Any], timeout: float = 60.0) -> Any:
+        with self._cond:
+            result = self._cond.wait_for(lambda: predicate(self.events), timeout)
+        assert result, f"condition not met in {timeout} s; last events: {self.events[-5:]}"
+        return result
+
+    def of(self, kind: type) -> list[Any]:
+        with self._cond:
+            return [e for e in self.events if isinstance(e, kind)]
+
+    def state_reached(self, job_id: str, state: JobState) -> Callable[[list[Event]], bool]:
+        return lambda events: any(isinstance(e, JobChanged) and e.job.job_id == job_id
+                                  and e.job.state is state for e in events)
+
+    def all_finished(self, job_ids: set[str]) -> Callable[[list[Event]], bool]:
+        def check(events: list[Event]) -> bool:
+            last: dict[str, JobState] = {}
+            for e in events:
+                if isinstance(e, JobChanged) and e.job.job_id in job_ids:
+                    last[e.job.job_id] = e.job.state
+            return len(last) == len(job_ids) and all(s.finished for s in last.values())
+        return check
+
+
+def sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def client_for(server: Any, *, sign_in: bool = True, kbps: int | None = None,
+               url: str | None = None, **kw: Any) -> BackendClient:
+    client = BackendClient(url or server.url, auth=RedactingAuthSession(),
+                           policy=RetryPolicy(max_attempts=5),
+                           limiter=BandwidthLimiter.from_kbps(kbps), **kw)
+    if sign_in:
+        client.sign_in(server.username, server.password)
+    return client
+
+
+def manager_for(server: Any, store_path: Path, recorder: Recorder, *,
+                client: BackendClient | None = None, **kw: Any) -> JobManager:
+    backend = Backend(client or client_for(server))
+    return JobManager(JobStore(store_path), backend, on_event=recorder, **kw)
+
+
+def server_videos(server: Any) -> list[dict[str, Any]]:
+    """What the server actually stored (its own database)."""
+    return server.ctx.store.all("SELECT * FROM videos ORDER BY created_at")
