@@ -9,6 +9,7 @@ bytes that arrived (the client resumes from HEAD's offset) unless it carried an
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -144,6 +145,16 @@ class TusHandlers:
 
     async def head(self, request: Request) -> Response:
         row = self._load(request)
+        state = self.ctx.uploads.get(row["upload_id"])
+        if state is not None and state.lock.locked():
+            # a PATCH is still storing bytes (perhaps from a connection that just dropped):
+            # answer with the offset it ends at, not the one before it
+            try:
+                await asyncio.wait_for(state.lock.acquire(), timeout=5)
+                state.lock.release()
+            except TimeoutError:
+                pass
+            row = self.ctx.store.upload(row["upload_id"]) or row
         headers = {"Upload-Offset": str(row["offset"]), "Upload-Length": str(row["length"]),
                    "Cache-Control": "no-store", "Upload-Expires": _expires(row["expires_at"])}
         if row["metadata"].get("raw"):
