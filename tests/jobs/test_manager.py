@@ -68,7 +68,7 @@ def test_files_go_through_every_stage_and_the_server_stores_their_bytes(
         assert states[-2:] == ["processing", "done"]
     # every job was announced (after its commit) before it changed
     first = {}
-    for i, e in enumerate(rec.events):
+    for e in rec.events:
         if isinstance(e, (JobAdded, JobChanged)):
             first.setdefault(e.job.job_id, type(e))
     assert set(first.values()) == {JobAdded}
