@@ -1,0 +1,160 @@
+"""Analysis: one decode pass per file, safe in worker threads.
+
+The pass ``grab()``s every frame (the decoder's own cost, which also proves the
+file complete) and ``retrieve()``s only the few frames a second the metrics
+sample, so analysis costs little more than decoding. The sha256 of the file is
+computed on a second thread meanwhile (hashlib releases the GIL). Each call owns
+its ``VideoCapture``; decoder threads are capped in ``capture.open_capture``.
+
+    analysis = analyse(path, progress=lambda done, total: ..., cancel=event)
+    analysis.to_dict()          # JSON for the upload, without the thumbnail
+    analysis.thumbnail_jpeg     # bytes
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import cv2
+
+from desktop_app.errors import AppError
+from desktop_app.media.metrics import Sampler, Segment
+from desktop_app.media.probe import check_complete, decode_pass, open_video
+from desktop_app.media.validate import inspect_file
+
+STAGE = "analyse"
+_CHUNK = 1024 * 1024
+
+
+@dataclass
+class Analysis:
+    file: str
+    size: int
+    sha256: str
+    container: str
+    codec: str
+    fourcc: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int  # frames decoded
+    duration_s: float
+    rotation: int
+    has_audio: bool | None
+    brightness: float  # mean luma 0-255
+    contrast: float  # mean luma standard deviation
+    sharpness: float  # median variance of the Laplacian at 320 px wide
+    black_segments: list[Segment] = field(default_factory=list)
+    frozen_segments: list[Segment] = field(default_factory=list)
+    scene_cuts: list[float] = field(default_factory=list)  # seconds
+    timeline: list[dict[str, float]] = field(default_factory=list)  # t, brightness, sharpness
+    samples: int = 0
+    thumbnail_time_s: float = 0.0
+    analysis_seconds: float = 0.0
+    thumbnail_jpeg: bytes = field(default=b"", repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, without the thumbnail bytes."""
+        data = asdict(self)
+        data.pop("thumbnail_jpeg")
+        data["black_segments"] = [s.to_dict() for s in self.black_segments]
+        data["frozen_segments"] = [s.to_dict() for s in self.frozen_segments]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], thumbnail_jpeg: bytes = b"") -> Analysis:
+        """Rebuild from ``to_dict()`` output (e.g. a stored job); unknown keys are ignored."""
+        known = {f for f in cls.__dataclass_fields__ if f != "thumbnail_jpeg"}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for key in ("black_segments", "frozen_segments"):
+            kwargs[key] = [Segment(float(s["start_s"]), float(s["end_s"])) for s in data.get(key, [])]
+        return cls(**kwargs, thumbnail_jpeg=thumbnail_jpeg)
+
+
+class _Hasher(threading.Thread):
+    """sha256 of the file, read alongside the decode pass."""
+
+    def __init__(self, path: str, cancel: threading.Event | None) -> None:
+        super().__init__(name="sha256", daemon=True)
+        self.path = path
+        self.stop = threading.Event()
+        self.cancel = cancel
+        self.digest = ""
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        h = hashlib.sha256()
+        try:
+            with open(self.path, "rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    if self.stop.is_set() or (self.cancel is not None and self.cancel.is_set()):
+                        return
+                    h.update(chunk)
+            self.digest = h.hexdigest()
+        except OSError as exc:
+            self.error = exc
+
+
+def _check_cancel(cancel: threading.Event | None, path: str) -> None:
+    if cancel is not None and cancel.is_set():
+        raise AppError("CANCELLED", "analysis cancelled", file=path, stage=STAGE)
+
+
+def analyse(
+    path: str | os.PathLike[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Analysis:
+    """Validate and analyse ``path``. Raises ``AppError``: the validation codes for
+    bad files, CANCELLED (within a second of ``cancel`` being set)."""
+    started = time.monotonic()
+    facts = inspect_file(path, check_extension=False)
+    _check_cancel(cancel, facts.path)
+    hasher = _Hasher(facts.path, cancel)
+    hasher.start()
+    try:
+        with open_video(facts.path, facts.size, facts.sniffed) as opened:
+            info = opened.info
+            sampler = Sampler(info.fps)
+            sampler.add(opened.first_frame, 0.0)
+
+            def on_frame(index: int, cap: cv2.VideoCapture) -> None:
+                if sampler.wants(index):
+                    ok, frame = cap.retrieve()
+                    if ok and frame is not None and frame.size:
+                        sampler.add(frame, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
+
+            result = decode_pass(opened.cap, total=info.header_frame_count, on_frame=on_frame,
+                                 progress=progress, cancel=cancel, path=facts.path, stage=STAGE)
+            check_complete(info, result)
+    except BaseException:
+        hasher.stop.set()
+        hasher.join()
+        raise
+    hasher.join()
+    _check_cancel(cancel, facts.path)
+    if hasher.error is not None:
+        raise AppError("FILE_UNREADABLE", f"{hasher.error!r}", file=facts.path, stage=STAGE,
+                       message=f"The file could not be read ({hasher.error.strerror or hasher.error}).")
+    frame_s = 1.0 / info.fps if info.fps else 0.0
+    duration = info.duration_s or round(result.last_ms / 1000.0 + frame_s, 3)
+    summary = sampler.summary(duration)
+    return Analysis(
+        file=facts.path, size=facts.size, sha256=hasher.digest, container=info.container,
+        codec=info.codec, fourcc=info.fourcc, width=info.width, height=info.height, fps=info.fps,
+        frame_count=result.frames, duration_s=duration, rotation=info.rotation,
+        has_audio=info.has_audio, brightness=summary.brightness, contrast=summary.contrast,
+        sharpness=summary.sharpness, black_segments=summary.black_segments,
+        frozen_segments=summary.frozen_segments, scene_cuts=summary.scene_cuts,
+        timeline=summary.timeline, samples=summary.samples,
+        thumbnail_time_s=summary.thumbnail_time_s,
+        analysis_seconds=round(time.monotonic() - started, 3),
+        thumbnail_jpeg=summary.thumbnail_jpeg,
+    )
