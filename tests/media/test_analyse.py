@@ -1,0 +1,121 @@
+"""Analysis: one pass, real metrics on real clips, thread-safe, cancellable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop_app.errors import AppError
+from desktop_app.media.analyse import Analysis, analyse
+from desktop_app.media.capture import decoder_threads
+
+
+def test_black_frozen_and_cuts_are_found_where_they_are(scenes_video):
+    a = analyse(scenes_video)
+    assert a.frame_count == 135 and a.duration_s == pytest.approx(4.5, abs=0.05)
+    assert len(a.black_segments) == 1
+    black = a.black_segments[0]
+    assert black.start_s == pytest.approx(0.0, abs=0.3) and black.end_s == pytest.approx(1.0, abs=0.3)
+    assert len(a.frozen_segments) == 1
+    frozen = a.frozen_segments[0]
+    assert frozen.start_s == pytest.approx(2.0, abs=0.3) and frozen.end_s == pytest.approx(3.5, abs=0.4)
+    assert len(a.scene_cuts) == 3
+    for cut, expected in zip(a.scene_cuts, [1.0, 2.0, 3.5], strict=True):
+        assert cut == pytest.approx(expected, abs=0.3)
+
+
+def test_plain_clip_has_no_false_alarms(sample_video):
+    a = analyse(sample_video)
+    assert a.black_segments == [] and a.frozen_segments == [] and a.scene_cuts == []
+    assert 40 < a.brightness < 215 and a.contrast > 20 and a.sharpness > 50
+
+
+def test_identity_hash_thumbnail_and_json(sample_video):
+    a = analyse(sample_video)
+    assert a.sha256 == hashlib.sha256(sample_video.read_bytes()).hexdigest()
+    assert (a.codec, a.width, a.height, a.fps, a.frame_count) == ("H.264", 320, 240, 30.0, 60)
+    assert a.size == sample_video.stat().st_size
+    thumb = cv2.imdecode(np.frombuffer(a.thumbnail_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert thumb is not None and thumb.shape == (240, 320, 3) and thumb.mean() > 40
+    data = a.to_dict()
+    assert "thumbnail_jpeg" not in data
+    assert json.loads(json.dumps(data))["sha256"] == a.sha256
+    assert data["timeline"] and set(data["timeline"][0]) == {"t", "brightness", "sharpness"}
+    assert Analysis.from_dict(data, a.thumbnail_jpeg) == a
+
+
+def test_rotated_clip_is_analysed_upright(video_factory):
+    a = analyse(video_factory("rotated.mp4", seconds=1.0, size=(256, 144), rotate=90))
+    assert (a.width, a.height) == (144, 256)
+    thumb = cv2.imdecode(np.frombuffer(a.thumbnail_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert thumb.shape[0] > thumb.shape[1]
+
+
+def test_progress_is_monotonic_and_ends_complete(long_video):
+    seen: list[tuple[int, int]] = []
+    a = analyse(long_video, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (a.frame_count, a.frame_count) == (360, 360)
+    assert all(d1 <= d2 for (d1, _), (d2, _) in zip(seen, seen[1:], strict=False))
+
+
+def test_cancel_mid_way_stops_at_once_and_leaves_no_thread(long_video):
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        cancel.set()  # cancel at the first report, some frames in
+
+    before = {t.name for t in threading.enumerate()}
+    with pytest.raises(AppError) as info:
+        analyse(long_video, progress=progress, cancel=cancel)
+    assert info.value.code == "CANCELLED" and info.value.stage == "analyse"
+    assert seen == seen[:1] and seen[0] < 360  # no frame was decoded after the cancel was seen
+    assert {t.name for t in threading.enumerate()} <= before
+
+
+def test_cancel_before_start(sample_video):
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(AppError) as info:
+        analyse(sample_video, cancel=cancel)
+    assert info.value.code == "CANCELLED"
+
+
+def test_parallel_analyses_match_sequential(sample_video, scenes_video, video_factory):
+    files = [sample_video, scenes_video, video_factory("hevc.mp4", seconds=1.0, codec="libx265")] * 2
+    sequential = [analyse(f) for f in files[:3]] * 2
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(analyse, files))
+    for s, p in zip(sequential, parallel, strict=True):
+        assert (p.sha256, p.frame_count, p.scene_cuts, p.black_segments) == \
+               (s.sha256, s.frame_count, s.scene_cuts, s.black_segments)
+
+
+@pytest.mark.parametrize(("kind", "code"), [
+    ("truncated_without_index", "VIDEO_CORRUPTED"),
+    ("truncated_webm", "VIDEO_CORRUPTED"),
+    ("pdf", "INVALID_FILE_TYPE"),
+    ("audio_only", "VIDEO_UNPROCESSABLE"),
+    ("av1", "VIDEO_UNSUPPORTED_CODEC"),
+    ("cenc_encrypted", "DECRYPTION_FAILED"),
+    ("directory", "NOT_A_FILE"),
+])
+def test_analysis_raises_the_validation_codes(broken, kind, code):
+    with pytest.raises(AppError) as info:
+        analyse(broken[kind])
+    assert info.value.code == code
+
+
+def test_decoder_threads_share_the_cores(monkeypatch):
+    monkeypatch.delenv("OPENCV_FFMPEG_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert [decoder_threads(n) for n in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
+    monkeypatch.setenv("OPENCV_FFMPEG_THREADS", "3")
+    assert decoder_threads(5) == 3
