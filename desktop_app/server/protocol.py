@@ -17,9 +17,35 @@ TRANSPORT_KEY = "desktop_app.transport"
 # uvicorn pauses reading once 64 KiB are buffered; for large uploads that means a
 # pause/resume round trip per 64 KiB. 1 MiB keeps memory bounded and cuts that overhead.
 BODY_HIGH_WATER = 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024  # request line + headers; httptools itself sets no limit
+
+
+class HeadersTooLarge(Exception):
+    pass
 
 
 class ContractHttpProtocol(HttpToolsProtocol):
+    _header_bytes = 0
+    _too_large = False
+
+    def on_message_begin(self) -> None:
+        self._header_bytes = 0
+        super().on_message_begin()
+
+    def _count(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > MAX_HEADER_BYTES:
+            self._too_large = True
+            raise HeadersTooLarge()  # httptools turns this into a parser error -> send_400_response
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
         # the scope dict is shared with the request cycle created by super()
         self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
@@ -36,11 +62,13 @@ class ContractHttpProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         request_id = uuid.uuid4().hex
-        too_big = "header" in msg.lower() and ("large" in msg.lower() or "overflow" in msg.lower())
-        status, reason, code = (431, b"Request Header Fields Too Large", "REQUEST_HEADER_TOO_LARGE") \
-            if too_big else (400, b"Bad Request", "INVALID_REQUEST")
-        body = json.dumps({"error": f"The request is not valid HTTP ({msg.strip('.')}).",
-                           "error_code": code, "request_id": request_id}).encode()
+        if self._too_large:
+            status, reason, code = 431, b"Request Header Fields Too Large", "REQUEST_HEADER_TOO_LARGE"
+            text = f"The request line and headers exceed {MAX_HEADER_BYTES} bytes."
+        else:
+            status, reason, code = 400, b"Bad Request", "INVALID_REQUEST"
+            text = f"The request is not valid HTTP ({msg.strip('.')})."
+        body = json.dumps({"error": text, "error_code": code, "request_id": request_id}).encode()
         head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
         for name, value in self.server_state.default_headers:
             head += [name, b": ", value, b"\r\n"]

@@ -38,7 +38,7 @@ OCTETS = "application/offset+octet-stream"
 
 def _int_header(request: Request, name: str) -> int:
     value = request.headers.get(name)
-    if value is None or not value.isdigit():
+    if value is None or not (value.isascii() and value.isdigit()):
         raise ApiError("INVALID_REQUEST", f"The {name} header must be a non-negative integer.", field=name)
     return int(value)
 
@@ -192,7 +192,7 @@ class TusHandlers:
                 raise ApiError("UPLOAD_OFFSET_MISMATCH", f"Upload-Offset is {offset} but the server has "
                                f"{current} bytes; re-read the offset with HEAD and continue.")
             declared = request.headers.get("content-length")
-            if declared and declared.isdigit() and offset + int(declared) > row["length"]:
+            if declared and declared.isascii() and declared.isdigit() and offset + int(declared) > row["length"]:
                 raise ApiError("FILE_TOO_LARGE", "The body goes past the declared Upload-Length.")
             with self.ctx.gate:
                 return await self._stream(request, row, state, offset, checksum)

@@ -148,7 +148,7 @@ class VideoHandlers:
     async def _multipart(self, request: Request, caller: Caller, session: dict[str, Any]) -> Response:
         limit = self.ctx.config.max_upload_bytes
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
             raise ApiError("FILE_TOO_LARGE", f"The upload is {declared} bytes; the server accepts videos "
                            f"up to {limit} bytes.")
         claim = self.ctx.idempotency.claim(caller.user_id, request.headers.get("idempotency-key"),
