@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -107,28 +108,93 @@ def range_digest(ident: FileIdentity, start: int, length: int, algorithm: str,
 
 
 class WholeFileHash:
-    """sha256 of the file, computed from the bytes as they are first read in order;
-    ``finish()`` reads whatever was never read (e.g. a resumed upload's prefix)."""
+    """sha256 of the whole file, computed on a background thread while the upload runs
+    (hashlib releases the GIL, so on two cores hashing costs the upload almost nothing).
 
-    def __init__(self, ident: FileIdentity) -> None:
+    ``known``: the caller already hashed this file (the pipeline does, before uploading);
+    only its identity (size, mtime) is checked again. ``feed`` is kept for callers that
+    stream the bytes anyway; it is a no-op here.
+
+    Reading the file a second time costs little: the upload has just read it, so it is
+    in the page cache.
+    """
+
+    def __init__(self, ident: FileIdentity, known: str | None = None,
+                 cancel: CancelToken | None = None) -> None:
         self.ident = ident
-        self._h = hashlib.sha256()
-        self._pos = 0
+        self.known = known.lower() if known else None
+        self._cancel = cancel
+        self._stop = threading.Event()
+        self._digest: str | None = None
+        self._error: AppError | None = None
+        self._thread: threading.Thread | None = None
+        if self.known is None:
+            self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+            self._thread.start()
 
     def feed(self, offset: int, data: bytes) -> None:
-        if offset == self._pos:
-            self._h.update(data)
-            self._pos += len(data)
-        elif offset < self._pos < offset + len(data):
-            self._h.update(data[self._pos - offset:])
-            self._pos = offset + len(data)
+        return None
+
+    def _run(self) -> None:
+        h = hashlib.sha256()
+        try:
+            with open_file(self.ident) as fh:
+                while data := fh.read(1 << 20):
+                    if self._stop.is_set() or (self._cancel is not None and self._cancel.cancelled):
+                        return
+                    h.update(data)
+            self._digest = h.hexdigest()
+        except AppError as err:
+            self._error = err
+
+    def close(self) -> None:
+        """Stop hashing (the upload failed or was cancelled)."""
+        self._stop.set()
 
     def finish(self) -> str:
-        if self._pos < self.ident.size:
-            with open_file(self.ident) as fh:
-                fh.seek(self._pos)
-                while data := fh.read(1 << 20):
-                    self._h.update(data)
-                    self._pos += len(data)
-            self.ident.check()
-        return self._h.hexdigest()
+        if self._thread is not None:
+            while self._thread.is_alive():
+                self._thread.join(0.2)
+                if self._cancel is not None:
+                    self._cancel.raise_if_cancelled()
+            if self._error is not None:
+                raise self._error
+        self.ident.check()  # modified while it was being sent or hashed?
+        digest = self.known or self._digest
+        if digest is None:
+            raise AppError("FILE_CHANGED", f"{self.ident.path} could not be hashed to the end.",
+                           file=self.ident.path)
+        return digest
+
+
+class ChecksumAhead:
+    """Per-chunk digests, the next one computed on a side thread while the current chunk
+    is on the wire, so checksumming stays off the upload's critical path."""
+
+    def __init__(self, ident: FileIdentity, algorithm: str) -> None:
+        self.ident, self.algorithm = ident, algorithm
+        self._key: tuple[int, int] | None = None
+        self._thread: threading.Thread | None = None
+        self._result: bytes | AppError | None = None
+
+    def get(self, start: int, length: int, next_length: int) -> bytes:
+        """Digest of ``[start, start+length)``; starts on ``[start+length, +next_length)``."""
+        result: bytes | AppError | None = None
+        if self._key == (start, length) and self._thread is not None:
+            self._thread.join()
+            result = self._result
+        if not isinstance(result, bytes):
+            result = range_digest(self.ident, start, length, self.algorithm)
+        self._key, self._result, self._thread = None, None, None
+        if next_length > 0:
+            self._key = (start + length, next_length)
+            self._thread = threading.Thread(target=self._run, args=self._key, daemon=True,
+                                            name="chunk-checksum")
+            self._thread.start()
+        return result
+
+    def _run(self, start: int, length: int) -> None:
+        try:
+            self._result = range_digest(self.ident, start, length, self.algorithm)
+        except AppError as err:
+            self._result = err

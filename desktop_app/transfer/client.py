@@ -185,10 +185,13 @@ class BackendClient:
                      idempotency_key: str, upload_url: str | None = None,
                      on_upload_url: Callable[[str], None] | None = None,
                      progress: Progress | None = None, cancel: CancelToken | None = None,
-                     on_attempt: OnAttempt | None = None) -> Video:
+                     on_attempt: OnAttempt | None = None,
+                     local_sha256: str | None = None) -> Video:
         """Upload ``path`` into the session and return the server's video resource.
 
-        ``upload_url`` resumes a tus upload persisted from ``on_upload_url``. Raises
+        ``upload_url`` resumes a tus upload persisted from ``on_upload_url``.
+        ``local_sha256``: the file's sha256 if the caller already computed it (the file's
+        size and mtime are still checked); otherwise it is computed while sending. Raises
         AppError: file codes before sending, server codes, CANCELLED (extra reason
         "cancel"/"pause"), CIRCUIT_OPEN (extra next_probe_at), TOKEN_EXPIRED, and
         CHECKSUM_MISMATCH when the stored sha256 differs from the local file's.
@@ -204,11 +207,11 @@ class BackendClient:
                   "analysis": json.dumps(analysis) if analysis is not None else None}
         if upload_url is None and ident.size < chunk:
             video, local_sha = self._upload_multipart(session_id, ident, fields, idempotency_key,
-                                                      progress, cancel, on_attempt)
+                                                      progress, cancel, on_attempt, local_sha256)
         else:
             video, local_sha = self._upload_tus(session_id, ident, fields, cfg, chunk,
                                                 idempotency_key, upload_url, on_upload_url,
-                                                progress, cancel, on_attempt)
+                                                progress, cancel, on_attempt, local_sha256)
         if video.sha256 and video.sha256.lower() != local_sha:
             raise AppError("CHECKSUM_MISMATCH", f"server stored sha256 {video.sha256}, the file "
                            f"has {local_sha}.", file=path,
@@ -218,20 +221,24 @@ class BackendClient:
 
     def _upload_multipart(self, session_id: str, ident: FileIdentity, fields: dict,
                           key: str, progress: Progress | None, cancel: CancelToken,
-                          on_attempt: OnAttempt | None) -> tuple[Video, str]:
-        hasher = WholeFileHash(ident)
-        resp = self._call(
-            "POST", f"/sessions/{session_id}/videos", route="/sessions/{id}/videos",
-            make_kwargs=lambda: multipart_kwargs(ident, fields, cancel=cancel,
-                                                 limiter=self.limiter, progress=progress,
-                                                 feed=hasher.feed),
-            idempotency_key=key, cancel=cancel, on_attempt=on_attempt)
-        return Video.from_dict(_json(resp)), hasher.finish()
+                          on_attempt: OnAttempt | None,
+                          known_sha256: str | None) -> tuple[Video, str]:
+        hasher = WholeFileHash(ident, known_sha256, cancel)
+        try:
+            resp = self._call(
+                "POST", f"/sessions/{session_id}/videos", route="/sessions/{id}/videos",
+                make_kwargs=lambda: multipart_kwargs(ident, fields, cancel=cancel,
+                                                     limiter=self.limiter, progress=progress),
+                idempotency_key=key, cancel=cancel, on_attempt=on_attempt)
+            return Video.from_dict(_json(resp)), hasher.finish()
+        finally:
+            hasher.close()
 
     def _upload_tus(self, session_id: str, ident: FileIdentity, fields: dict,
                     cfg: ServerConfig, chunk: int, key: str, upload_url: str | None,
                     on_upload_url: Callable[[str], None] | None, progress: Progress | None,
-                    cancel: CancelToken, on_attempt: OnAttempt | None) -> tuple[Video, str]:
+                    cancel: CancelToken, on_attempt: OnAttempt | None,
+                    known_sha256: str | None) -> tuple[Video, str]:
         endpoint = urljoin(self.server_url + "/", cfg.tus_endpoint or API_PREFIX + "/uploads")
         uploader = TusUploader(self.http, endpoint, send=self._send_authed, policy=self.policy,
                                breakers=self.breakers, budget=self.budget, chunk_size=chunk,
@@ -241,7 +248,7 @@ class BackendClient:
                 "user_id": fields["user_id"], "session_id": session_id}
         result = uploader.upload(ident.path, metadata=meta, idempotency_key=key,
                                  upload_url=upload_url, on_upload_url=on_upload_url,
-                                 progress=progress, cancel=cancel)
+                                 progress=progress, cancel=cancel, known_sha256=known_sha256)
         upload_id = urlsplit(result.url).path.rstrip("/").rsplit("/", 1)[-1]
         body = {"upload_id": upload_id, **{k: v for k, v in fields.items() if v is not None}}
         # A different key than the creation's: same key + different body would be a 422.

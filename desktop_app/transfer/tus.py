@@ -9,8 +9,9 @@
   ``Tus-Checksum-Algorithm``; a file over the maximum fails at once with FILE_TOO_LARGE.
 - Creation: ``POST`` with ``Upload-Length``, ``Upload-Metadata`` and ``Idempotency-Key``;
   the URL goes to ``on_upload_url`` the moment it exists, so a crash can resume it.
-- Transfer: ``PATCH`` in chunks (8 MiB default, the server's hint wins), each with
-  ``Upload-Checksum`` (sha256 preferred, else sha1) when the server supports checksums.
+- Transfer: the file's sha256 is computed on a side thread meanwhile.
+  ``PATCH`` in chunks (8 MiB default, the server's hint wins), each with
+  ``Upload-Checksum`` (sha1 preferred, else sha256) when the server supports checksums.
   Each chunk is one retried operation (see ``retry.py``); its body is a fresh generator
   reading the file from disk, so a consumed stream is never replayed.
 - Recovery: after any failure the offset is re-read with ``HEAD`` before sending again
@@ -35,7 +36,12 @@ import httpx
 
 from desktop_app.errors import AppError
 from desktop_app.transfer import httperr
-from desktop_app.transfer.body import FileIdentity, WholeFileHash, range_digest, stream_range
+from desktop_app.transfer.body import (
+    ChecksumAhead,
+    FileIdentity,
+    WholeFileHash,
+    stream_range,
+)
 from desktop_app.transfer.breaker import BreakerRegistry
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken
@@ -96,10 +102,13 @@ class _Upload:
     restarts: int = 0
     attempts: int = 1
     sent: int = 0
+    known_sha256: str | None = None
+    cancel: CancelToken | None = None
     hasher: WholeFileHash = field(init=False)
+    checksums: ChecksumAhead | None = None
 
     def __post_init__(self) -> None:
-        self.hasher = WholeFileHash(self.ident)
+        self.hasher = WholeFileHash(self.ident, self.known_sha256, self.cancel)
 
 
 class TusUploader:
@@ -129,10 +138,21 @@ class TusUploader:
                idempotency_key: str | None = None, upload_url: str | None = None,
                on_upload_url: Callable[[str], None] | None = None,
                progress: Callable[[int, int], None] | None = None,
-               cancel: CancelToken | None = None) -> TusResult:
+               cancel: CancelToken | None = None,
+               known_sha256: str | None = None) -> TusResult:
+        """Upload ``path``; ``known_sha256`` skips hashing a file the caller already hashed."""
         cancel = cancel or CancelToken()
         cancel.raise_if_cancelled()
-        up = _Upload(FileIdentity.of(path), upload_url)
+        up = _Upload(FileIdentity.of(path), upload_url, known_sha256=known_sha256, cancel=cancel)
+        try:
+            return self._upload(up, path, metadata, idempotency_key, on_upload_url, progress,
+                                cancel)
+        finally:
+            up.hasher.close()
+
+    def _upload(self, up: _Upload, path: str, metadata: dict[str, str] | None,
+                idempotency_key: str | None, on_upload_url: Callable[[str], None] | None,
+                progress: Callable[[int, int], None] | None, cancel: CancelToken) -> TusResult:
         caps = self._capabilities(cancel, up)
         if caps.max_size is not None and up.ident.size > caps.max_size:
             raise AppError("FILE_TOO_LARGE", f"{up.ident.size} bytes is over the server's "
@@ -233,7 +253,10 @@ class TusUploader:
         headers = {"Upload-Offset": str(start), "Content-Type": "application/offset+octet-stream",
                    "Content-Length": str(length), "X-Retry-Attempt": str(n)}
         if caps.checksum:
-            digest = range_digest(up.ident, start, length, caps.checksum, feed=up.hasher.feed)
+            if up.checksums is None:
+                up.checksums = ChecksumAhead(up.ident, caps.checksum)
+            after = min(self.chunk_size, up.ident.size - start - length)
+            digest = up.checksums.get(start, length, after)
             headers["Upload-Checksum"] = f"{caps.checksum} {base64.b64encode(digest).decode()}"
         sent = 0
 
@@ -246,7 +269,7 @@ class TusUploader:
 
         def body() -> Iterable[bytes]:
             return stream_range(up.ident, start, length, cancel=cancel, limiter=self.limiter,
-                                on_bytes=on_bytes, feed=up.hasher.feed)
+                                on_bytes=on_bytes)
 
         up.synced = False  # until the server confirms the new offset
         try:
@@ -292,7 +315,9 @@ def _parse_caps(resp: httpx.Response) -> ServerCaps:
     algos = [a.strip().lower() for a in resp.headers.get("tus-checksum-algorithm", "").split(",")]
     checksum = None
     if "checksum" in ext:
-        checksum = next((a for a in ("sha256", "sha1") if a in algos and a in
+        # sha1 first: it only guards each chunk in transit (the whole file's sha256 is the
+        # end-to-end check) and is 2-3x cheaper than sha256 on CPUs without SHA extensions.
+        checksum = next((a for a in ("sha1", "sha256") if a in algos and a in
                          hashlib.algorithms_available), None)
     max_size = resp.headers.get("tus-max-size")
     return ServerCaps(ext, checksum, int(max_size) if max_size and max_size.isdigit() else None)
