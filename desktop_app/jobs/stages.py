@@ -101,7 +101,7 @@ def _media() -> Any:
                     mod = importlib.import_module(module)
                 except ImportError:
                     continue
-                for name in ("validate_file", "validate_job_fields", "analyse"):
+                for name in ("inspect_file", "validate_file", "validate_job_fields", "analyse"):
                     obj = getattr(mod, name, None)
                     if name not in found and callable(obj) and not isinstance(obj, ModuleType):
                         found[name] = obj
@@ -136,7 +136,13 @@ class StageRunner:
             integrity.check_unchanged(job)
             media.validate_job_fields(job.user_id or None, job.recorded_at,
                                       require_user=bool(job.user_id))
-            media.validate_file(job.path, deep=False)  # analyse decodes it all once
+            # File system, extension and content sniffing only: the analysis decodes the
+            # whole file once and raises the decoder's codes (corrupt, codec) itself.
+            inspect = getattr(media, "inspect_file", None)
+            if inspect is not None:
+                inspect(job.path)
+            else:
+                media.validate_file(job.path, deep=False)
             job = self.m._move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
                                allowed_from={S.VALIDATING})
         else:

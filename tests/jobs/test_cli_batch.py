@@ -119,14 +119,17 @@ def test_open_breaker_fails_cli_jobs_with_circuit_open_and_they_stay_retryable(
     _assert_each_stored_once(server, files)
 
 
-def test_bad_input_gets_catalogue_errors_not_tracebacks(server, tmp_path, monkeypatch, capsys):
+def test_bad_input_gets_catalogue_errors_not_tracebacks(server, tmp_path, corrupt_video,
+                                                        monkeypatch, capsys):
     pdf = tmp_path / "report.mp4"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
-    code, records = run_cli(_upload_args(server, [pdf, tmp_path / "missing.mp4"]), monkeypatch,
-                            capsys, server.password)
+    code, records = run_cli(_upload_args(server, [pdf, tmp_path / "missing.mp4", corrupt_video]),
+                            monkeypatch, capsys, server.password)
     assert code == 1
-    assert [r["error_code"] for r in records] == ["INVALID_FILE_TYPE", "FILE_NOT_FOUND"]
-    assert "missing.mp4" in records[1]["error"]
+    assert [r["error_code"] for r in records] == ["INVALID_FILE_TYPE", "FILE_NOT_FOUND",
+                                                  "VIDEO_CORRUPTED"]
+    assert "PDF" in records[0]["error"] and "missing.mp4" in records[1]["error"]
+    assert server_videos(server) == []  # nothing bad was sent
     code, records = run_cli(["upload", "--json", "--server", server.url, "--username",
                              server.username, "--password-stdin", str(pdf)], monkeypatch, capsys,
                             "wrong password")
