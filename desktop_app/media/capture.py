@@ -11,6 +11,7 @@ between the captures open right now; ``OPENCV_FFMPEG_THREADS`` overrides it.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +80,24 @@ def decoder_threads(active: int) -> int:
 
 
 @contextmanager
+def _utf8_path(path: str) -> Iterator[str]:
+    """A name OpenCV can take. cv2 crashes (segfault) on a str that is not valid
+    UTF-8, as Linux file names with legacy-encoded bytes decode to; such a file is
+    reached through a symlink with a plain name instead."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="video-uploader-") as tmp:
+        link = os.path.join(tmp, "video" + os.path.splitext(path)[1].encode("ascii", "replace").decode())
+        os.symlink(os.fsencode(os.path.abspath(path)), os.fsencode(link))
+        yield link
+
+
+@contextmanager
 def open_capture(path: str | os.PathLike[str]) -> Iterator[cv2.VideoCapture]:
     """One FFmpeg capture for the calling thread, released on exit."""
     global _open_captures
@@ -87,8 +106,9 @@ def open_capture(path: str | os.PathLike[str]) -> Iterator[cv2.VideoCapture]:
         threads = decoder_threads(_open_captures)
     cap = None
     try:
-        cap = cv2.VideoCapture(os.fspath(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
-        yield cap
+        with _utf8_path(os.fsdecode(os.fspath(path))) as name:
+            cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
+            yield cap
     finally:
         if cap is not None:
             cap.release()

@@ -49,6 +49,8 @@ def _err(code: str, message: str, detail: str, path: str, **kw: object) -> AppEr
 
 def _stat(path: str) -> os.stat_result:
     name = os.path.basename(path) or path
+    if not path:
+        raise _err("FILE_NOT_FOUND", "No file was given (the file name is empty).", "empty path", path)
     try:
         return os.stat(path)
     except FileNotFoundError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -82,3 +83,11 @@ def test_extension_check_is_case_insensitive_and_configurable(video_factory, tmp
     shutil.copy(upper, odd)
     assert validate_file(odd, allowed_extensions=["VIDEO"]).codec == "H.264"
     assert validate_file(odd, check_extension=False).codec == "H.264"
+
+
+def test_file_name_that_is_not_utf8(video_factory, tmp_path):
+    """Legacy-encoded names (bytes that are not UTF-8) used to crash OpenCV outright."""
+    raw = os.path.join(os.fsencode(tmp_path), b"caf\xe9 latin-1.mp4")
+    shutil.copy(video_factory("plain.mp4", seconds=1.0, size=(160, 120)), raw)
+    assert validate_file(raw).frame_count == 30
+    assert validate_file(os.fsdecode(raw)).frame_count == 30
