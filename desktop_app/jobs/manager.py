@@ -37,6 +37,7 @@ from desktop_app.jobs import integrity
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
+from desktop_app.jobs.log import setup_logging
 from desktop_app.jobs.model import (
     Alert,
     ConnectionChanged,
@@ -106,6 +107,7 @@ class JobManager:
         if self._started:
             return
         self._started = True
+        setup_logging()  # idempotent: the CLI may have set it up already
         self.scheduler.start()
         for pool in self.pools.values():
             pool.start()

@@ -121,14 +121,16 @@ class Scheduler:
 class Throttle:
     """Per-key rate limit for progress events, with a rate estimate (EMA)."""
 
-    def __init__(self, per_second: float = 10.0) -> None:
+    def __init__(self, per_second: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / per_second
+        self._clock = clock
         self._last: dict[str, tuple[float, int, float]] = {}  # key -> (t, done, rate)
         self._lock = threading.Lock()
 
     def check(self, key: str, done: int, total: int) -> tuple[bool, float]:
         """(emit now?, rate per second). Always emits the final update."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             last = self._last.get(key)
             if last is None:

@@ -13,6 +13,7 @@ from desktop_app.jobs.model import (
     ConnectionState,
     Job,
     JobAdded,
+    JobAttempt,
     JobChanged,
     JobProgress,
     JobState,
@@ -257,3 +258,29 @@ def test_shutdown_mid_upload_keeps_the_job_and_next_start_finishes_it_once(
     (video,) = server_videos(srv)
     assert video["sha256"] == sha256(big_clip)
     assert len(srv.ctx.store.all("SELECT * FROM uploads")) == 1  # resumed, not re-created
+
+
+def test_transient_fault_is_a_row_state_with_attempt_events_not_a_failure(server, clips, tmp_path):
+    rec = Recorder()
+    manager = manager_for(server, tmp_path / "jobs.db", rec)
+    server.inject_fault("POST", "/sessions/*/videos", status=503, retry_after=1, count=2)
+    manager.start()
+    try:
+        (job,) = manager.add_files([str(clips[0])])
+        rec.wait(rec.state_reached(job.job_id, S.DONE))
+    finally:
+        manager.shutdown()
+    attempts = rec.of(JobAttempt)
+    assert [(a.attempt, a.max_attempts, a.error_code) for a in attempts] == [
+        (1, 5, "SERVICE_UNAVAILABLE"), (2, 5, "SERVICE_UNAVAILABLE")]
+    assert all(a.delay_s == pytest.approx(1.0) and a.request_id for a in attempts)  # Retry-After
+    assert rec.state_reached(job.job_id, S.WAITING_RETRY)(rec.events)
+    history = [h for h in manager.history(job.job_id) if h["kind"] == "attempt"]
+    assert [(h["attempt"], h["error_code"]) for h in history] == [
+        (1, "SERVICE_UNAVAILABLE"), (2, "SERVICE_UNAVAILABLE")]
+    assert history[0]["detail"] == "attempt 1 of 5" and history[0]["delay_s"] == pytest.approx(1.0)
+    states = [c.state for c in rec.of(ConnectionChanged)]
+    assert ConnectionState.RETRYING in states and states[-1] is ConnectionState.ONLINE
+    snap = manager.monitor.snapshot()
+    assert snap.errors_by_code["SERVICE_UNAVAILABLE"] == 2
+    assert snap.retries_by_endpoint == {"POST /api/v1/sessions/{id}/videos": 2}

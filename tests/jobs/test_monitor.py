@@ -47,3 +47,16 @@ def test_breaker_open_alerts_once_until_it_closes():
     mon.breaker_changed("http://127.0.0.1:9/api/v1/uploads", "closed")
     mon.breaker_changed("http://127.0.0.1:9/api/v1/uploads", "open")
     assert len(alerts) == 2
+
+
+def test_progress_throttle_lets_ten_a_second_through_and_always_the_last():
+    from desktop_app.jobs.pools import Throttle
+
+    now = [0.0]
+    throttle = Throttle(10.0, clock=lambda: now[0])
+    emitted = 0
+    for step in range(1, 1001):  # 1000 progress callbacks over one second
+        now[0] = step / 1000
+        emitted += throttle.check("job", step, 1000)[0]
+    assert 9 <= emitted <= 12  # ~10 a second, and the final 1000/1000 always
+    assert throttle.check("other", 0, 10)[0]  # per job, not global
