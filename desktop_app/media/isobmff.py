@@ -38,6 +38,7 @@ class Layout:
     top_level: list[str] = field(default_factory=list)
     brands: list[str] = field(default_factory=list)
     has_moov: bool = False
+    moov_parsed: bool = False  # False when the index was too big to read for diagnostics
     moov_truncated: bool = False
     has_pssh: bool = False
     fragmented: bool = False
@@ -75,6 +76,8 @@ def read_layout(fh: BinaryIO, file_size: int) -> Layout:
     while offset + 8 <= file_size:
         fh.seek(offset)
         header = fh.read(16)
+        if len(header) < 8:  # the file shrank while we read it
+            break
         size, raw_type = struct.unpack(">I4s", header[:8])
         header_len = 8
         if size == 1 and len(header) >= 16:
@@ -105,6 +108,7 @@ def read_layout(fh: BinaryIO, file_size: int) -> Layout:
             elif size <= _MAX_MOOV:
                 fh.seek(offset + header_len)
                 _parse_moov(fh.read(size - header_len), layout)
+                layout.moov_parsed = True
         elif box == "moof":
             layout.fragmented = True
         offset = end

@@ -96,7 +96,7 @@ def check_layout(layout: isobmff.Layout, path: str) -> None:
                     "so the app cannot read its pictures.",
                     f"encrypted sample entries or 'pssh' box; tracks: "
                     f"{[(t.handler, t.codec, t.scheme) for t in layout.tracks]}", path)
-    if not layout.video_tracks:
+    if layout.moov_parsed and not layout.video_tracks:
         audio = [t for t in layout.tracks if t.handler == "soun"]
         if audio:
             name = _AUDIO_NAMES.get(audio[0].codec, audio[0].codec or "unknown")

@@ -119,11 +119,12 @@ def sniff(head: bytes) -> Sniffed:
 
 
 def _is_annexb(head: bytes) -> bool:
-    """A raw H.264/H.265 elementary stream: a start code, then an SPS/AUD/VPS unit."""
+    """A raw H.264/H.265 elementary stream: a start code, then a parameter set,
+    access unit delimiter or SEI unit."""
     if len(head) < 6 or head[:4] != b"\x00\x00\x00\x01":
         return False
     nal = head[4]
-    return nal & 0x1F in (7, 9) or nal in (0x40, 0x46)
+    return nal & 0x1F in (6, 7, 9) or nal in (0x40, 0x46, 0x4E)  # H.264 SEI/SPS/AUD; HEVC VPS/AUD/SEI
 
 
 def _is_transport_stream(head: bytes) -> bool:
