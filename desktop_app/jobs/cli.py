@@ -141,10 +141,13 @@ def _upload(args: argparse.Namespace) -> int:
             manager.queue(job)  # committed before anything is reported
         ids = {jid for _, jid, _ in planned if jid}
         test_hook("queued", ",".join(sorted(ids)))
-        manager.start(resume_only=ids)
-        for job_id in to_retry:
-            manager.retry(job_id)
-        manager.wait_idle(ids)
+        try:
+            manager.start(resume_only=ids)
+            for job_id in to_retry:
+                manager.retry(job_id)
+            manager.wait_idle(ids)
+        finally:  # also on Ctrl-C: running stages stop and their jobs stay queued
+            manager.shutdown()
         failed = 0
         for file, job_id, extra in planned:
             if job_id is None:
@@ -154,7 +157,6 @@ def _upload(args: argparse.Namespace) -> int:
                 record = job_record(store, job, file, **(extra or {})) if job else {}
             failed += not record.get("ok")
             _print(args, record)
-        manager.shutdown()
         return 1 if failed else 0
     finally:
         conn.close()
@@ -211,17 +213,19 @@ def _retry(args: argparse.Namespace) -> int:
     try:
         manager = _manager(store, conn)
         ids = {j.job_id for j in targets}
-        manager.start(resume_only=ids)
-        for job_id in ids:
-            manager.retry(job_id)
-        manager.wait_idle(ids)
+        try:
+            manager.start(resume_only=ids)
+            for job_id in ids:
+                manager.retry(job_id)
+            manager.wait_idle(ids)
+        finally:
+            manager.shutdown()
         failed = 0
         for job in targets:
             now = store.get(job.job_id)
             record = job_record(store, now) if now else {}
             failed += not record.get("ok")
             _print(args, record)
-        manager.shutdown()
         return 1 if failed else 0
     finally:
         conn.close()

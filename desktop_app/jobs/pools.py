@@ -28,10 +28,8 @@ class StagePool:
         self._queue: queue.Queue[str] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._pending: set[str] = set()  # queued or running: never run one job twice at once
+        self._pending: set[str] = set()  # waiting in the queue: never queued twice
         self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._busy = 0
 
     def start(self) -> None:
         for i in range(self.size):
@@ -54,16 +52,16 @@ class StagePool:
             for thread in self._threads:
                 thread.join(max(0.0, deadline - time.monotonic()))
 
-    def idle(self) -> bool:
-        with self._lock:
-            return not self._pending
-
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 job_id = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
+            with self._lock:
+                # Taken off the queue: a re-submit from now on queues it again (the
+                # handler's QUEUED -> active transition stops a second concurrent run).
+                self._pending.discard(job_id)
             if self._stop.is_set():
                 return
             try:
@@ -71,10 +69,6 @@ class StagePool:
             except Exception:  # the handler has its own boundary; this is a last resort
                 log.exception("%s worker crashed on job %s", self.name, job_id,
                               extra={"job_id": job_id})
-            finally:
-                with self._lock:
-                    self._pending.discard(job_id)
-                    self._idle.notify_all()
 
 
 class Scheduler:

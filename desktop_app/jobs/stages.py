@@ -33,7 +33,7 @@ from desktop_app.jobs.model import (
     JobState,
     Stage,
 )
-from desktop_app.jobs.store import IllegalTransition
+from desktop_app.jobs.store import IllegalTransition, JobNotFound
 from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.retry import AttemptInfo
 
@@ -260,7 +260,7 @@ class StageRunner:
         ctl = self.m.control_for(job_id)
         try:
             stage_fn(job, ctl)
-        except _Stale:
+        except (_Stale, JobNotFound):  # paused meanwhile, or removed by the user
             pass
         except AppError as err:
             self._fail(job_id, err, ctl)
