@@ -1,0 +1,14 @@
+"""Media: is a file a usable video, and what is in it? (No Qt here.)
+
+    sniff.py     what a file is from its first bytes ("a PDF document", "Matroska/WebM")
+    isobmff.py   MP4/MOV box structure: index present, tracks, encryption, cut short
+    capture.py   OpenCV set-up: one capture per caller, decoder threads capped, quiet logs
+    probe.py     open + first frame + the decode pass shared by validation and analysis
+    validate.py  validate_file / inspect_file / validate_job_fields / parse_timestamp
+    metrics.py   per-sample brightness, contrast, sharpness; black/frozen segments, cuts
+    analyse.py   analyse(path, progress=, cancel=) -> Analysis (one decode pass)
+    cli.py       the `validate` and `analyze` commands
+
+Every failure is an ``AppError`` from ``desktop_app.errors`` with stage "validate"
+(or "analyse" for CANCELLED) and a message that names what was found.
+"""
