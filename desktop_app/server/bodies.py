@@ -58,7 +58,7 @@ class DiskSink:
         self.path = Path(path)
         self.hashers = hashers if hashers is not None else [hashlib.sha256()]
         self.written = 0
-        self._chunks: list[bytes] = []
+        self._chunks: list[bytes | bytearray] = []
         self._size = 0
         self._pending: asyncio.Future[None] | None = None
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
@@ -66,7 +66,7 @@ class DiskSink:
         os.lseek(self._fd, offset, os.SEEK_SET)
         self._closed = False
 
-    def _write_block(self, chunks: list[bytes]) -> None:
+    def _write_block(self, chunks: list[bytes | bytearray]) -> None:
         for h in self.hashers:
             for chunk in chunks:
                 h.update(chunk)
@@ -93,10 +93,11 @@ class DiskSink:
             chunks, self._chunks, self._size = self._chunks, [], 0
             self._pending = asyncio.get_running_loop().run_in_executor(_io_pool, self._write_block, chunks)
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes | bytearray) -> None:
+        """``data`` must not be modified afterwards (it is written later, by the worker)."""
         if not data:
             return
-        self._chunks.append(bytes(data))
+        self._chunks.append(data)
         self._size += len(data)
         self.written += len(data)
         if self._size >= BLOCK:

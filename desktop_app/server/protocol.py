@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 TRANSPORT_KEY = "desktop_app.transport"
 # uvicorn pauses reading once 64 KiB are buffered; for large uploads that means a
@@ -22,6 +22,25 @@ MAX_HEADER_BYTES = 64 * 1024  # request line + headers; httptools itself sets no
 
 class HeadersTooLarge(Exception):
     pass
+
+
+class _NoCopyCycle(RequestResponseCycle):
+    """Hands the received bytearray to the app instead of copying it into bytes
+    (uvicorn starts a fresh buffer right after, so nothing mutates the one handed out).
+    Upload handlers accept any bytes-like chunk."""
+
+    async def receive(self):  # type: ignore[no-untyped-def]
+        if self.waiting_for_100_continue and not self.transport.is_closing():
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.waiting_for_100_continue = False
+        if not self.disconnected and not self.response_complete:
+            self.flow.resume_reading()
+            await self.message_event.wait()
+            self.message_event.clear()
+        if self.disconnected or self.response_complete:
+            return {"type": "http.disconnect"}
+        body, self.body = self.body, bytearray()
+        return {"type": "http.request", "body": body, "more_body": self.more_body}
 
 
 class ContractHttpProtocol(HttpToolsProtocol):
@@ -49,7 +68,11 @@ class ContractHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         # the scope dict is shared with the request cycle created by super()
         self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
+        before = self.cycle
         super().on_headers_complete()
+        # the new cycle's task has not run yet, so its receive can still be swapped
+        if self.cycle is not before and type(self.cycle) is RequestResponseCycle:
+            self.cycle.__class__ = _NoCopyCycle
 
     def on_body(self, body: bytes) -> None:
         cycle = self.cycle
