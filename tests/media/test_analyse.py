@@ -119,3 +119,18 @@ def test_decoder_threads_share_the_cores(monkeypatch):
     assert [decoder_threads(n) for n in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
     monkeypatch.setenv("OPENCV_FFMPEG_THREADS", "3")
     assert decoder_threads(5) == 3
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_decoder_really_runs_the_capped_number_of_threads(sample_video, monkeypatch, threads):
+    """The cap reaches FFmpeg: a capture adds exactly that many decoder threads (none for 1)."""
+    psutil = pytest.importorskip("psutil")
+    from desktop_app.media.capture import open_capture
+
+    monkeypatch.setenv("OPENCV_FFMPEG_THREADS", str(threads))
+    proc = psutil.Process()
+    before = {t.id for t in proc.threads()}
+    with open_capture(sample_video) as cap:
+        assert cap.grab() and cap.grab()
+        added = {t.id for t in proc.threads()} - before  # threads ending elsewhere do not count
+    assert len(added) == (0 if threads == 1 else threads)
