@@ -25,10 +25,10 @@ from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
 from desktop_app.jobs.bundle import export_support_bundle
 from desktop_app.jobs.connect import Connection, connect, read_password
+from desktop_app.jobs.control import test_hook
 from desktop_app.jobs.log import setup_logging
 from desktop_app.jobs.manager import JobManager, default_store
 from desktop_app.jobs.model import Job, JobState
-from desktop_app.jobs.stages import test_hook
 from desktop_app.jobs.store import JobStore
 
 log = logging.getLogger(__name__)

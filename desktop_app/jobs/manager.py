@@ -37,24 +37,22 @@ from desktop_app.jobs import integrity
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
+from desktop_app.jobs.control import Control
 from desktop_app.jobs.log import setup_logging
 from desktop_app.jobs.model import (
-    Alert,
-    ConnectionChanged,
-    ConnectionState,
     Event,
     Job,
     JobAdded,
     JobChanged,
     JobRemoved,
     JobState,
-    SignInRequired,
     Stage,
 )
 from desktop_app.jobs.monitor import Monitor
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
-from desktop_app.jobs.stages import Control, StageRunner
+from desktop_app.jobs.stages import StageRunner
 from desktop_app.jobs.store import IllegalTransition, JobStore
+from desktop_app.jobs.waits import Waits
 
 log = logging.getLogger(__name__)
 S = JobState
@@ -81,14 +79,11 @@ class JobManager:
         self._lock = threading.RLock()
         self._controls: dict[str, Control] = {}
         self._closing = False
-        self._sign_in_pending = False
-        self._connection = ConnectionState.ONLINE
-        self._batch: set[str] = set()
-        self._batch_done = self._batch_failed = 0
         self._finished = threading.Condition()
         self.monitor = Monitor(self._emit)
         self.throttle = Throttle(10.0)
         self.scheduler = Scheduler()
+        self.waits = Waits(self)
         self.runner = StageRunner(self, hook=hook, processing_timeout_s=processing_timeout_s)
         cores = os.cpu_count() or 1
         self.pools = {
@@ -96,7 +91,7 @@ class JobManager:
             "upload": StagePool("upload", upload_workers, self.runner.upload),
             "process": StagePool("process", process_workers, self.runner.process),
         }
-        backend.set_breaker_listener(self._breaker_changed)
+        backend.set_breaker_listener(self.waits.breaker_changed)
         self._started = False
 
     # ---- lifecycle --------------------------------------------------------------------
@@ -183,10 +178,10 @@ class JobManager:
         with self._lock:
             if self._closing:
                 return
-            self._batch.add(job.job_id)
-        if self._sign_in_pending and job.stage in (Stage.UPLOAD, Stage.PROCESS) \
+        self.waits.batch_add(job.job_id)
+        if self.waits.sign_in_pending and job.stage in (Stage.UPLOAD, Stage.PROCESS) \
                 and self.interactive:
-            self._park_for_sign_in(job.job_id)
+            self.waits.park_for_sign_in(job.job_id)
             return
         pool = {Stage.VALIDATE: "analyse", Stage.ANALYSE: "analyse", Stage.UPLOAD: "upload",
                 Stage.PROCESS: "process"}.get(job.stage)
@@ -248,14 +243,11 @@ class JobManager:
                       idempotency_key=str(uuid.uuid4()))
 
     def sign_in_completed(self) -> None:
-        with self._lock:
-            self._sign_in_pending = False
-        for job in self.store.jobs(states={S.WAITING_SIGN_IN}):
-            self._requeue(job.job_id, {S.WAITING_SIGN_IN}, "signed in")
+        self.waits.sign_in_completed()
 
     def probe_now(self) -> None:
         self.backend.probe_now()
-        self._wake_waiting_server()
+        self.waits.wake_waiting_server()
 
     def export_support_bundle(self, job_id: str, dest: str) -> str:
         return export_support_bundle(self.store, job_id, dest)
@@ -290,7 +282,7 @@ class JobManager:
         if to.finished or to is S.PAUSED:
             with self._finished:
                 self._finished.notify_all()
-            self._maybe_batch_done(job)
+            self.waits.job_moved(job)
         return job
 
     def control_for(self, job_id: str) -> Control:
@@ -304,54 +296,6 @@ class JobManager:
     def release(self, job_id: str) -> None:
         with self._lock:
             self._controls.pop(job_id, None)
-
-    def sign_in_needed(self, job_id: str, code: str) -> None:
-        """Park the job; tell the front end once per cause, not once per job."""
-        with self._lock:
-            first = not self._sign_in_pending
-            self._sign_in_pending = True
-        self._park_for_sign_in(job_id)
-        if first:
-            waiting = len(self.store.jobs(states={S.WAITING_SIGN_IN}))
-            self._emit(SignInRequired(self.backend.base_url, code, waiting))
-
-    def _park_for_sign_in(self, job_id: str) -> None:
-        try:
-            self._move(job_id, S.WAITING_SIGN_IN, note="waiting for sign-in")
-        except IllegalTransition:
-            pass
-
-    def wait_for_server(self, job_id: str, next_probe_at: float | None) -> None:
-        try:
-            self._move(job_id, S.WAITING_SERVER, note="server unavailable; waiting")
-        except IllegalTransition:
-            return
-        # A probe time in the past means a probe is already in flight: check back in a
-        # second instead of spinning.
-        when = max((next_probe_at or 0.0), time.time() + 1.0)
-        self.scheduler.at(when, self._wake_waiting_server)
-
-    def _wake_waiting_server(self) -> None:
-        for job in self.store.jobs(states={S.WAITING_SERVER}):
-            self._requeue(job.job_id, {S.WAITING_SERVER}, "probing server")
-
-    def set_connection(self, state: ConnectionState, endpoint: str = "",
-                       next_probe_at: float | None = None) -> None:
-        with self._lock:
-            if state is self._connection and state is not ConnectionState.UNAVAILABLE:
-                return
-            self._connection = state
-        self._emit(ConnectionChanged(state, endpoint, next_probe_at))
-
-    def _breaker_changed(self, endpoint: str, state: str, next_probe_at: float | None) -> None:
-        self.monitor.breaker_changed(endpoint, state, next_probe_at)
-        if state == "open":
-            self.set_connection(ConnectionState.UNAVAILABLE, endpoint, next_probe_at)
-        elif state == "half_open":
-            self.set_connection(ConnectionState.RETRYING, endpoint)
-        else:
-            self.set_connection(ConnectionState.ONLINE, endpoint)
-            self.scheduler.at(time.time(), self._wake_waiting_server)
 
     # ---- internals --------------------------------------------------------------------
 
@@ -383,27 +327,6 @@ class JobManager:
         except IllegalTransition:
             return
         self._enqueue(job)
-
-    def _maybe_batch_done(self, job: Job) -> None:
-        """One notification when the last job of a batch finishes (pause takes a job
-        out of the batch; resuming puts it back)."""
-        with self._lock:
-            if job.job_id not in self._batch:
-                return
-            self._batch.discard(job.job_id)
-            if job.state is S.DONE:
-                self._batch_done += 1
-            elif job.state is S.FAILED:
-                self._batch_failed += 1
-            if self._batch:
-                return
-            done, failed = self._batch_done, self._batch_failed
-            self._batch_done = self._batch_failed = 0
-        if done + failed == 0:
-            return
-        kind = "needs_attention" if failed else "batch_done"
-        message = f"{done} uploaded" + (f", {failed} failed" if failed else "")
-        self._emit(Alert(kind, message))
 
 
 def default_store(path: str | Path | None = None) -> JobStore:

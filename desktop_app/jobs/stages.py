@@ -4,29 +4,26 @@ Every stage follows one shape: move the job from QUEUED into its active state
 (refused if someone paused or cancelled it meanwhile), check the file is still
 the one queued, do the work with the job's ``Control`` (pause/cancel within a
 second), store the result, move the job on and hand it to the next pool.
-Errors are sorted at one place, ``_fail``: pause/cancel/shutdown, sign-in,
-open breaker, then the failure record. A bug becomes UNEXPECTED_ERROR with its
+Errors are sorted at one place, ``failures.FailureHandler``. A bug becomes UNEXPECTED_ERROR with its
 traceback in the log, never a dead worker.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
+from desktop_app.jobs.control import Control, Stale, test_hook
+from desktop_app.jobs.failures import FailureHandler
 from desktop_app.jobs.log import error_fields
 from desktop_app.jobs.model import (
     ConnectionState,
-    FailureRecord,
     Job,
     JobAttempt,
     JobProgress,
@@ -34,7 +31,6 @@ from desktop_app.jobs.model import (
     Stage,
 )
 from desktop_app.jobs.store import IllegalTransition, JobNotFound
-from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.retry import AttemptInfo
 
 if TYPE_CHECKING:
@@ -47,74 +43,13 @@ POLL_S = 0.25
 TEST_HOOK_ENV = "VIDEO_UPLOADER_TEST_HOOK"  # tests only: "point[,point...]"
 
 
-@dataclass
-class Control:
-    """Stops one job's running stage: the token for the transfer layer, the event
-    for the analyser."""
-
-    token: CancelToken = field(default_factory=CancelToken)
-    event: threading.Event = field(default_factory=threading.Event)
-
-    def stop(self, reason: str) -> None:
-        self.token.cancel(reason)
-        self.event.set()
-
-    @property
-    def reason(self) -> str:
-        return self.token.reason or "cancel"
-
-
-class _Stale(Exception):
-    """The job is no longer where this worker expected (paused, removed): drop it."""
-
-
-def test_hook(point: str, detail: str = "") -> None:
-    """Crash-safety tests park the process at a named point and SIGKILL it there.
-
-    With ``VIDEO_UPLOADER_TEST_HOOK=point`` set, reaching the point prints
-    ``TEST-HOOK point`` to stderr and blocks forever, so the test kills a process
-    that is provably at that point instead of guessing with sleeps.
-    """
-    points = os.environ.get(TEST_HOOK_ENV, "")
-    if point in points.split(","):
-        sys.stderr.write(f"TEST-HOOK {point} {detail}\n")
-        sys.stderr.flush()
-        threading.Event().wait()
-
-
-_media_lock = threading.Lock()
-_media_ns: Any = None
-
-
-def _media() -> Any:
-    """The media package's entry points, imported late (cv2 is heavy) and once."""
-    global _media_ns
-    import importlib
-    from types import ModuleType, SimpleNamespace
-
-    with _media_lock:
-        if _media_ns is None:
-            found: dict[str, Any] = {}
-            for module in ("desktop_app.media", "desktop_app.media.validate",
-                           "desktop_app.media.analyse", "desktop_app.media.analysis"):
-                try:
-                    mod = importlib.import_module(module)
-                except ImportError:
-                    continue
-                for name in ("inspect_file", "validate_file", "validate_job_fields", "analyse"):
-                    obj = getattr(mod, name, None)
-                    if name not in found and callable(obj) and not isinstance(obj, ModuleType):
-                        found[name] = obj
-            _media_ns = SimpleNamespace(**found)
-        return _media_ns
-
-
 class StageRunner:
     def __init__(self, manager: JobManager, *, processing_timeout_s: float,
                  hook: Callable[[str, str], None] | None = None) -> None:
         self.m = manager
         self.processing_timeout_s = processing_timeout_s
         self.hook = hook or test_hook
+        self.failures = FailureHandler(manager)
         self._session_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], str] = {}
 
@@ -130,19 +65,18 @@ class StageRunner:
         self._run(job_id, self._process)
 
     def _analyse(self, job: Job, ctl: Control) -> None:
-        media = _media()
+        # Imported here: cv2 is heavy, and the CLI's `jobs` command never needs it.
+        from desktop_app.media.analyse import analyse
+        from desktop_app.media.validate import inspect_file, validate_job_fields
+
         if job.stage is Stage.VALIDATE:
             job = self._enter(job, S.VALIDATING)
             integrity.check_unchanged(job)
-            media.validate_job_fields(job.user_id or None, job.recorded_at,
-                                      require_user=bool(job.user_id))
+            validate_job_fields(job.user_id or None, job.recorded_at,
+                                require_user=bool(job.user_id))
             # File system, extension and content sniffing only: the analysis decodes the
             # whole file once and raises the decoder's codes (corrupt, codec) itself.
-            inspect = getattr(media, "inspect_file", None)
-            if inspect is not None:
-                inspect(job.path)
-            else:
-                media.validate_file(job.path, deep=False)
+            inspect_file(job.path)
             job = self.m._move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
                                allowed_from={S.VALIDATING})
         else:
@@ -157,7 +91,7 @@ class StageRunner:
                 self.hook("analysing", job.job_id)
             self._progress(job.job_id, Stage.ANALYSE, done, total)
 
-        result = media.analyse(job.path, progress=progress, cancel=ctl.event)
+        result = analyse(job.path, progress=progress, cancel=ctl.event)
         ctl.token.raise_if_cancelled()
         analysis = result.to_dict()
         analysis.pop("thumbnail_jpeg", None)
@@ -221,7 +155,7 @@ class StageRunner:
                 self.m.store.update(job_id, video_id=None)
                 raise mismatch
             job = self._reupload(job, mismatch)
-        self.m.set_connection(ConnectionState.ONLINE)
+        self.m.waits.set_connection(ConnectionState.ONLINE)
         self.m.monitor.record_success()
         job = self.m._move(job.job_id, S.QUEUED, stage=Stage.PROCESS,
                            allowed_from={S.UPLOADING, S.WAITING_RETRY})
@@ -260,13 +194,13 @@ class StageRunner:
         ctl = self.m.control_for(job_id)
         try:
             stage_fn(job, ctl)
-        except (_Stale, JobNotFound):  # paused meanwhile, or removed by the user
+        except (Stale, JobNotFound):  # paused meanwhile, or removed by the user
             pass
         except AppError as err:
-            self._fail(job_id, err, ctl)
+            self.failures.handle(job_id, err, ctl)
         except Exception as exc:  # a bug: keep the worker, record it, log the traceback
             log.exception("unexpected error in job %s", job_id, extra={"job_id": job_id})
-            self._fail(job_id, unexpected(exc), ctl)
+            self.failures.handle(job_id, unexpected(exc), ctl)
         finally:
             self.m.release(job_id)
 
@@ -274,7 +208,7 @@ class StageRunner:
         try:
             return self.m._move(job.job_id, state, allowed_from={S.QUEUED})
         except IllegalTransition:
-            raise _Stale() from None
+            raise Stale() from None
 
     def _back_to(self, job_id: str, state: JobState) -> None:
         """After a retry wait, show the job as active again (first sign of progress)."""
@@ -306,7 +240,7 @@ class StageRunner:
                                     request_id=info.request_id, stage=stage)
         self.m._emit(JobAttempt(job_id, info.attempt, info.max_attempts, info.error_code,
                                 info.delay_s, info.request_id))
-        self.m.set_connection(ConnectionState.RETRYING, info.resource)
+        self.m.waits.set_connection(ConnectionState.RETRYING, info.resource)
         try:
             self.m._move(job_id, S.WAITING_RETRY, note=f"attempt {info.attempt} of "
                          f"{info.max_attempts} failed ({info.error_code}); next in "
@@ -358,39 +292,3 @@ class StageRunner:
             return str(target)
         except OSError:
             return None
-
-    def _fail(self, job_id: str, err: AppError, ctl: Control) -> None:
-        job = self.m.store.get(job_id)
-        if job is None:
-            return
-        if err.code == "CANCELLED" and ctl.token.cancelled:
-            target = {"pause": S.PAUSED, "shutdown": S.QUEUED}.get(ctl.reason, S.CANCELLED)
-            self._settle(job_id, target, f"{ctl.reason}")
-            return
-        stage = job.stage.value
-        err.with_context(file=job.path, stage=stage)
-        self.m.monitor.record_error(err.code)
-        if err.code in _SIGN_IN_CODES and self.m.interactive:
-            self.m.sign_in_needed(job_id, err.code)
-            return
-        if self.m.interactive and (err.code == "CIRCUIT_OPEN" or (
-                err.retryable and self.m.backend.open_probe_at() is not None)):
-            # Retries ran out while the server is down: wait for it, do not fail.
-            probe = err.extra.get("next_probe_at") or self.m.backend.open_probe_at()
-            self.m.wait_for_server(job_id, probe)
-            return
-        attempts = int(err.extra.get("attempts") or max(1, job.attempts))
-        record = FailureRecord(stage=stage, error_code=err.code, message=err.message,
-                               hint=err.hint, detail=err.detail, http_status=err.status,
-                               request_id=err.request_id, attempts=attempts,
-                               retryable=err.retryable or err.code in ("CIRCUIT_OPEN",
-                                                                       "PROCESSING_TIMEOUT"))
-        log.error("job %s failed in %s: %s", job_id, stage, err,
-                  extra={"job_id": job_id, "attempts": attempts, **error_fields(err)})
-        self._settle(job_id, S.FAILED, None, failure=record)
-
-    def _settle(self, job_id: str, target: JobState, note: str | None, **kw: Any) -> None:
-        try:
-            self.m._move(job_id, target, note=note, **kw)
-        except IllegalTransition:
-            log.warning("job %s could not move to %s", job_id, target, extra={"job_id": job_id})

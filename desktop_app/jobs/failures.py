@@ -1,0 +1,67 @@
+"""Where a stage's error goes: the one place failures are sorted.
+
+In order: a stop the user asked for (pause, cancel) or shutdown; a sign-in that
+expired (interactive: wait for sign-in, one prompt per cause); an open breaker,
+or retries run out while one is open (interactive: wait for the server); else a
+failure record, stored with the FAILED transition in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.errors import AppError
+from desktop_app.jobs.control import Control
+from desktop_app.jobs.log import error_fields
+from desktop_app.jobs.model import FailureRecord, JobState
+from desktop_app.jobs.store import IllegalTransition
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.manager import JobManager
+
+log = logging.getLogger(__name__)
+S = JobState
+SIGN_IN_CODES = frozenset({"AUTH_REQUIRED", "TOKEN_EXPIRED", "TOKEN_INVALID"})
+# Failed for good by the automatic retries, but worth a manual Retry.
+MANUALLY_RETRYABLE = frozenset({"CIRCUIT_OPEN", "PROCESSING_TIMEOUT"})
+
+
+class FailureHandler:
+    def __init__(self, manager: JobManager) -> None:
+        self.m = manager
+
+    def handle(self, job_id: str, err: AppError, ctl: Control) -> None:
+        job = self.m.store.get(job_id)
+        if job is None:
+            return
+        if err.code == "CANCELLED" and ctl.token.cancelled:
+            target = {"pause": S.PAUSED, "shutdown": S.QUEUED}.get(ctl.reason, S.CANCELLED)
+            self.settle(job_id, target, f"{ctl.reason}")
+            return
+        stage = job.stage.value
+        err.with_context(file=job.path, stage=stage)
+        self.m.monitor.record_error(err.code)
+        if err.code in SIGN_IN_CODES and self.m.interactive:
+            self.m.waits.sign_in_needed(job_id, err.code)
+            return
+        if self.m.interactive and (err.code == "CIRCUIT_OPEN" or (
+                err.retryable and self.m.backend.open_probe_at() is not None)):
+            # Retries ran out while the server is down: wait for it, do not fail.
+            probe = err.extra.get("next_probe_at") or self.m.backend.open_probe_at()
+            self.m.waits.wait_for_server(job_id, probe)
+            return
+        attempts = int(err.extra.get("attempts") or max(1, job.attempts))
+        record = FailureRecord(stage=stage, error_code=err.code, message=err.message,
+                               hint=err.hint, detail=err.detail, http_status=err.status,
+                               request_id=err.request_id, attempts=attempts,
+                               retryable=err.retryable or err.code in MANUALLY_RETRYABLE)
+        log.error("job %s failed in %s: %s", job_id, stage, err,
+                  extra={"job_id": job_id, "attempts": attempts, **error_fields(err)})
+        self.settle(job_id, S.FAILED, None, failure=record)
+
+    def settle(self, job_id: str, target: JobState, note: str | None, **kw: Any) -> None:
+        try:
+            self.m._move(job_id, target, note=note, **kw)
+        except IllegalTransition:
+            log.warning("job %s could not move to %s", job_id, target, extra={"job_id": job_id})
