@@ -7,6 +7,7 @@ that analysis samples frames from (one decode per file, not two).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -149,8 +150,10 @@ def open_video(path: str, size: int, sniffed: Sniffed) -> Iterator[Opened]:
         if frame is None:
             raise _first_frame_error(codec, fourcc, path)
         fps = cap.get(cv2.CAP_PROP_FPS)
-        fps = fps if fps and fps == fps and 0 < fps < 1000 else 0.0
-        frames = int(track.samples) if track and track.samples else int(max(0, cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+        fps = fps if math.isfinite(fps) and 0 < fps < 1000 else 0.0
+        counted = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        counted = int(counted) if math.isfinite(counted) and counted > 0 else 0
+        frames = int(track.samples) if track and track.samples else counted
         duration = (layout.duration_s if layout and layout.duration_s else 0.0) or (frames / fps if fps else 0.0)
         rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360 or (track.rotation if track else 0)
         info = MediaInfo(
