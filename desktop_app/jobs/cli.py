@@ -28,7 +28,7 @@ from desktop_app.jobs.connect import Connection, connect, read_password
 from desktop_app.jobs.control import test_hook
 from desktop_app.jobs.log import setup_logging
 from desktop_app.jobs.manager import JobManager, default_store
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import STATE_LABELS, Event, Job, JobAttempt, JobChanged, JobState
 from desktop_app.jobs.store import JobStore
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,31 @@ def _connect_from(args: argparse.Namespace, server: str | None) -> Connection:
                    limit_kbps=getattr(args, "limit_kbps", None))
 
 
-def _manager(store: JobStore, conn: Connection, **kw: Any) -> JobManager:
+def _progress_printer(args: argparse.Namespace) -> Any:
+    """Text mode: state changes and retried attempts on stderr, so a long run is not
+    silent (stdout keeps one result line per file). JSON mode prints nothing extra."""
+    if getattr(args, "json", False):
+        return None
+    names: dict[str, str] = {}
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, JobChanged) and event.job.state is not S.QUEUED:
+            names[event.job.job_id] = event.job.file_name
+            print(f"{event.job.file_name}: {STATE_LABELS[event.job.state]}", file=sys.stderr,
+                  flush=True)
+        elif isinstance(event, JobAttempt):
+            print(f"{names.get(event.job_id, event.job_id)}: attempt {event.attempt} of "
+                  f"{event.max_attempts} failed ({event.error_code}); next in "
+                  f"{event.delay_s:.1f} s", file=sys.stderr, flush=True)
+
+    return on_event
+
+
+def _manager(store: JobStore, conn: Connection, args: argparse.Namespace,
+             **kw: Any) -> JobManager:
     settings = settings_mod.load()
     return JobManager(store, conn.backend, server_key=conn.server_key, interactive=False,
+                      on_event=_progress_printer(args),
                       upload_workers=settings.parallel_uploads,
                       analysis_workers=settings.parallel_analyses or None, **kw)
 
@@ -104,7 +126,7 @@ def _upload(args: argparse.Namespace) -> int:
     store = default_store()
     conn = _connect_from(args, args.server)
     try:
-        manager = _manager(store, conn, default_user_id=args.user_id or "")
+        manager = _manager(store, conn, args, default_user_id=args.user_id or "")
         planned: list[tuple[str, str | None, dict[str, Any] | None]] = []
         to_retry: list[str] = []
         new_jobs: list[Job] = []
@@ -211,7 +233,7 @@ def _retry(args: argparse.Namespace) -> int:
                        "server at a time with --server.")
     conn = _connect_from(args, server or servers.pop())
     try:
-        manager = _manager(store, conn)
+        manager = _manager(store, conn, args)
         ids = {j.job_id for j in targets}
         try:
             manager.start(resume_only=ids)
