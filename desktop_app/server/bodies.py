@@ -3,7 +3,7 @@
 ``DiskSink`` writes upload bytes to a file and hashes them on the way. Bytes are
 gathered into ~1 MiB blocks and each block is hashed and written by a worker
 thread (hashlib and file writes release the GIL) while the event loop receives
-the next block; at most two blocks are held at once, so memory stays flat no
+the next ones; at most a few MiB are held per upload, so memory stays flat no
 matter how large the upload is.
 """
 
@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import os
+from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,8 +22,8 @@ from typing import Any
 from desktop_app.server.errors import ApiError
 
 JSON_LIMIT = 1024 * 1024
-BLOCK = 2 * 1024 * 1024
-_io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="upload-io")
+BLOCK = 1024 * 1024
+MAX_PENDING = 6
 
 
 async def read_json(stream: AsyncIterator[bytes], limit: int = JSON_LIMIT) -> dict[str, Any]:
@@ -50,8 +51,12 @@ async def read_json(stream: AsyncIterator[bytes], limit: int = JSON_LIMIT) -> di
 class DiskSink:
     """Append bytes to ``path`` (from ``offset``), hashing them with ``hashers``.
 
-    Received chunks are handed to the worker as a list (no copy into a buffer);
-    the worker hashes each and writes them with one ``writev``.
+    Received chunks are grouped into ~1 MiB blocks (a list of the chunks, no copy)
+    and queued to this sink's own worker thread, which hashes and ``writev``s them
+    in order. Up to ``MAX_PENDING`` blocks may wait, so the event loop and the
+    worker rarely wait for each other (each hand-off costs a thread wake-up, which
+    is slow on a busy machine); past that the loop waits, which pauses reading from
+    the socket: memory stays bounded at a few MiB per upload.
     """
 
     def __init__(self, path: Path | str, offset: int = 0, hashers: list[Any] | None = None) -> None:
@@ -60,7 +65,8 @@ class DiskSink:
         self.written = 0
         self._chunks: list[bytes | bytearray] = []
         self._size = 0
-        self._pending: asyncio.Future[None] | None = None
+        self._pending: deque[asyncio.Future[None]] = deque()
+        self._worker: ThreadPoolExecutor | None = None
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
         self._fd = os.open(self.path, flags, 0o600)
         os.lseek(self._fd, offset, os.SEEK_SET)
@@ -85,13 +91,16 @@ class DiskSink:
                 while view:
                     view = view[os.write(self._fd, view):]
 
-    async def _flush(self) -> None:
-        if self._pending is not None:
-            await self._pending
-            self._pending = None
+    def _submit(self) -> None:
         if self._chunks:
+            if self._worker is None:  # one thread per sink keeps blocks in order
+                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-io")
             chunks, self._chunks, self._size = self._chunks, [], 0
-            self._pending = asyncio.get_running_loop().run_in_executor(_io_pool, self._write_block, chunks)
+            self._pending.append(asyncio.get_running_loop().run_in_executor(self._worker, self._write_block, chunks))
+
+    async def _drain(self, keep: int) -> None:
+        while len(self._pending) > keep:
+            await self._pending.popleft()
 
     async def write(self, data: bytes | bytearray) -> None:
         """``data`` must not be modified afterwards (it is written later, by the worker)."""
@@ -101,24 +110,26 @@ class DiskSink:
         self._size += len(data)
         self.written += len(data)
         if self._size >= BLOCK:
-            await self._flush()
+            self._submit()
+            await self._drain(MAX_PENDING)
 
     async def finish(self) -> None:
         """Write everything received so far and close the file."""
-        await self._flush()
-        await self._flush()
+        self._submit()
+        await self._drain(0)
         self.close()
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
             os.close(self._fd)
+            if self._worker is not None:
+                self._worker.shutdown(wait=False)
 
     async def abandon(self) -> None:
-        """Stop without writing the unwritten tail (the bytes already written stay)."""
-        if self._pending is not None:
-            try:
-                await self._pending
-            finally:
-                self._pending = None
-        self.close()
+        """Stop without writing the unqueued tail (blocks already queued are written)."""
+        try:
+            await self._drain(0)
+        finally:
+            self._pending.clear()
+            self.close()

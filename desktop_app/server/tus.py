@@ -201,7 +201,10 @@ class TusHandlers:
                       checksum: tuple[str, bytes] | None) -> int:
         whole = state.hasher.copy() if state.hasher is not None and state.hashed_to == offset else None
         part = hashlib.new(checksum[0]) if checksum else None
-        sink = DiskSink(row["path"], offset, [h for h in (whole, part) if h is not None])
+        if part is not None and whole is not None and offset == 0 and checksum and checksum[0] == "sha256":
+            part = whole  # a chunk from offset 0: its sha256 is the upload's, hash it once
+        hashers = [h for h in (whole, part) if h is not None]
+        sink = DiskSink(row["path"], offset, hashers if whole is not part else [whole])
         disconnected = False
         try:
             async for chunk in request.stream():

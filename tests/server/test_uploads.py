@@ -94,12 +94,17 @@ def test_tus_upload_in_chunks_with_checksums_then_finish(server, sample_video):
         assert wait_processed(c, video["video_id"])["status"] == "processed"
 
 
-def test_creation_with_upload(server):
+def test_creation_with_upload_and_whole_body_checksum(server):
     with client(server) as c:
         r = c.post("/uploads", content=b"hello", headers={
-            **TUS, "Upload-Length": "8", "Content-Type": "application/offset+octet-stream"})
+            **TUS, "Upload-Length": "8", "Content-Type": "application/offset+octet-stream",
+            "Upload-Checksum": "sha256 " + b64(hashlib.sha256(b"hello").digest())})
         assert r.status_code == 201 and r.headers["upload-offset"] == "5"
         assert patch(c, r.headers["location"], 5, b"!!!").headers["upload-offset"] == "8"
+        sid = new_session(c, server.username)
+        video = c.post(f"/sessions/{sid}/videos", json={"upload_id": r.headers["location"],
+                                                        "user_id": server.username}).json()
+        assert video["sha256"] == hashlib.sha256(b"hello!!!").hexdigest()
 
 
 def test_termination(server):
