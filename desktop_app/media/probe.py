@@ -154,8 +154,11 @@ def open_video(path: str, size: int, sniffed: Sniffed) -> Iterator[Opened]:
         counted = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         counted = int(counted) if math.isfinite(counted) and counted > 0 else 0
         frames = int(track.samples) if track and track.samples else counted
-        duration = (layout.duration_s if layout and layout.duration_s else 0.0) or (frames / fps if fps else 0.0)
-        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360 or (track.rotation if track else 0)
+        # The video track's own duration: the movie's may include a longer audio track.
+        duration = ((track.duration_s if track else None) or (layout.duration_s if layout else None)
+                    or (frames / fps if fps else 0.0))
+        meta = cap.get(cv2.CAP_PROP_ORIENTATION_META)
+        rotation = (int(meta) % 360 if math.isfinite(meta) else 0) or (track.rotation if track else 0)
         info = MediaInfo(
             path=path, size=size, container=sniffed.what, codec=codec, fourcc=fourcc,
             width=int(frame.shape[1]), height=int(frame.shape[0]), fps=round(fps, 3),
