@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -105,9 +107,21 @@ class CoreHandlers:
         return JSONResponse({"cleared": self._admin(request).clear()})
 
 
+def sweep(config: ServerConfig, store: Store) -> None:
+    """Free disk left behind: half-received multipart files from a crash, expired tus uploads."""
+    for leftover in config.tmp_dir.glob("*.part"):
+        leftover.unlink(missing_ok=True)
+    now = time.time()
+    for row in store.expired_uploads(now):
+        Path(row["path"]).unlink(missing_ok=True)
+    # rows stay a week after expiry so a late client still gets 410, not 404
+    store.run("DELETE FROM uploads WHERE video_id IS NULL AND expires_at < ?", now - 7 * 86400)
+
+
 def build_app(config: ServerConfig) -> BuiltApp:
     config.ensure_dirs()
     store = Store(config.db_path)
+    sweep(config, store)
     auth = Auth(store, config.token_ttl_s)
     for user in config.users:
         auth.add_user(user.name, user.password, user.is_admin)

@@ -105,6 +105,10 @@ class Metrics:
         with self._lock:
             self.uploads_in_flight += delta
 
+    def count_fault(self) -> None:
+        with self._lock:
+            self.faults_injected += 1
+
     def add_bytes(self, n: int) -> None:
         with self._lock:
             self.bytes_received += n
@@ -131,6 +135,9 @@ class Metrics:
             lines += ["# HELP uploader_uploads_in_flight Uploads being received right now.",
                       "# TYPE uploader_uploads_in_flight gauge",
                       f"uploader_uploads_in_flight {self.uploads_in_flight}",
+                      "# HELP uploader_faults_injected_total Requests failed on purpose (--fault-injection).",
+                      "# TYPE uploader_faults_injected_total counter",
+                      f"uploader_faults_injected_total {self.faults_injected}",
                       "# HELP uploader_upload_bytes_total Upload body bytes stored.",
                       "# TYPE uploader_upload_bytes_total counter",
                       f"uploader_upload_bytes_total {self.bytes_received}"]

@@ -110,7 +110,7 @@ class ApiMiddleware:
         app_receive = receive
         try:
             if rule is not None:
-                self.metrics.faults_injected += 1
+                self.metrics.count_fault()
                 if rule.drop_after_bytes is None:
                     raise rule.to_error()
                 drop = rule

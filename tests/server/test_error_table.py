@@ -267,6 +267,7 @@ def test_expired_upload(server_factory):
         sid = new_session(c, srv.username)
         assert_error(c.post(f"/sessions/{sid}/videos", json={"upload_id": url, "user_id": srv.username}), 410,
                      "UPLOAD_EXPIRED")
+    assert not list((srv.data_dir / "uploads").iterdir())  # the expired bytes were freed
 
 
 def test_tus_version_required(peers):
