@@ -28,6 +28,14 @@ class Track:
     rotation: int = 0  # degrees clockwise, from the track header matrix
     samples: int | None = None
     duration_s: float | None = None
+    edit_s: float | None = None  # what the edit list presents (editors trim this way)
+
+    @property
+    def presented_samples(self) -> int | None:
+        """Samples a player shows: all of them, or the share the edit list keeps."""
+        if not self.samples or not self.edit_s or not self.duration_s or self.edit_s >= self.duration_s:
+            return self.samples
+        return max(1, round(self.samples * self.edit_s / self.duration_s))
 
 
 @dataclass
@@ -46,6 +54,7 @@ class Layout:
     declared_end: int = 0  # where the last box says the file ends
     garbage_at: int | None = None  # offset of bytes that are not a box header
     duration_s: float | None = None
+    timescale: int = 0  # the movie's (mvhd), which edit lists are counted in
     tracks: list[Track] = field(default_factory=list)
 
     @property
@@ -138,6 +147,7 @@ def _parse_moov(data: bytes, layout: Layout) -> None:
     for box, start, end in _children(data, 0, len(data)):
         if box == "mvhd":
             layout.duration_s = _header_duration(data, start, end)
+            layout.timescale = _timescale(data, start, end)
         elif box == "pssh":
             layout.has_pssh = True
         elif box == "mvex":
@@ -160,6 +170,27 @@ def _header_duration(data: bytes, start: int, end: int) -> float | None:
     if not timescale or duration in (0, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
         return None
     return duration / timescale
+
+
+def _timescale(data: bytes, start: int, end: int) -> int:
+    at = start + (20 if end > start and data[start] == 1 else 12)
+    return struct.unpack(">I", data[at:at + 4])[0] if at + 4 <= end else 0
+
+
+def _edit_seconds(data: bytes, start: int, end: int, timescale: int) -> float | None:
+    """Total duration of the non-empty edits in an elst body, in seconds."""
+    if not timescale or end - start < 8:
+        return None
+    version = data[start]
+    count = struct.unpack(">I", data[start + 4:start + 8])[0]
+    fmt, size = (">Qq", 20) if version == 1 else (">Ii", 12)
+    total, pos = 0, start + 8
+    for _ in range(min(count, (end - pos) // size)):
+        duration, media_time = struct.unpack(fmt, data[pos:pos + struct.calcsize(fmt)])
+        if media_time != -1:  # -1 is an empty edit: a delay, no frames
+            total += duration
+        pos += size
+    return total / timescale if total else None
 
 
 def _rotation(data: bytes, start: int, end: int) -> int:
@@ -189,6 +220,8 @@ def _parse_track(data: bytes, start: int, end: int, track: Track, layout: Layout
             track.duration_s = _header_duration(data, s, e)
         elif box == "stsd" and e - s >= 16:
             _parse_sample_entry(data, s + 8, e, track)
+        elif box == "elst":
+            track.edit_s = _edit_seconds(data, s, e, layout.timescale)
         elif box == "stsz" and e - s >= 12:
             track.samples = struct.unpack(">I", data[s + 8:s + 12])[0]
         elif box == "pssh":

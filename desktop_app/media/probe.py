@@ -125,6 +125,18 @@ def _first_frame_error(codec: str, fourcc: str, path: str) -> AppError:
                  f"the bundled FFmpeg decoded no frame (fourcc {fourcc!r})", path)
 
 
+def _duration(track: isobmff.Track | None, layout: isobmff.Layout | None, frames: int, fps: float) -> float:
+    """The video track's own duration, as edited: the movie's may include a longer
+    audio track, and a trimmed clip's media still holds the cut-off frames."""
+    if track is not None:
+        known = [d for d in (track.edit_s, track.duration_s) if d]
+        if known:
+            return min(known)
+    if layout is not None and layout.duration_s:
+        return layout.duration_s
+    return frames / fps if fps else 0.0
+
+
 @contextmanager
 def open_video(path: str, size: int, sniffed: Sniffed) -> Iterator[Opened]:
     """Check the structure, open one capture and decode the first frame."""
@@ -153,10 +165,9 @@ def open_video(path: str, size: int, sniffed: Sniffed) -> Iterator[Opened]:
         fps = fps if math.isfinite(fps) and 0 < fps < 1000 else 0.0
         counted = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         counted = int(counted) if math.isfinite(counted) and counted > 0 else 0
-        frames = int(track.samples) if track and track.samples else counted
-        # The video track's own duration: the movie's may include a longer audio track.
-        duration = ((track.duration_s if track else None) or (layout.duration_s if layout else None)
-                    or (frames / fps if fps else 0.0))
+        frames = int(track.presented_samples or 0) if track else 0
+        frames = frames or counted
+        duration = _duration(track, layout, frames, fps)
         meta = cap.get(cv2.CAP_PROP_ORIENTATION_META)
         rotation = (int(meta) % 360 if math.isfinite(meta) else 0) or (track.rotation if track else 0)
         info = MediaInfo(

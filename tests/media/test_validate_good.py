@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from desktop_app.media.validate import ALLOWED_EXTENSIONS, validate_file
+from tests.fixtures.videos import run_ffmpeg
 
 # name, make_video kwargs, expected codec, container
 KINDS = [
@@ -91,3 +92,14 @@ def test_file_name_that_is_not_utf8(video_factory, tmp_path):
     shutil.copy(video_factory("plain.mp4", seconds=1.0, size=(160, 120)), raw)
     assert validate_file(raw).frame_count == 30
     assert validate_file(os.fsdecode(raw)).frame_count == 30
+
+
+def test_clip_trimmed_by_an_edit_list_is_not_called_corrupted(video_factory, tmp_path):
+    """Editors trim MP4s non-destructively: the media keeps frames the edit list hides.
+    Fewer decoded frames than stored samples is then expected, not damage."""
+    source = video_factory("gop60.mp4", seconds=4.0, size=(160, 120))
+    trimmed = tmp_path / "trimmed.mp4"
+    run_ffmpeg("-ss", "1.3", "-i", source, "-c", "copy", trimmed)
+    info = validate_file(trimmed)
+    assert info.duration_s == pytest.approx(2.7, abs=0.1)
+    assert info.frame_count == pytest.approx(81, abs=3)
