@@ -120,9 +120,9 @@ class WholeFileHash:
     """
 
     def __init__(self, ident: FileIdentity, known: str | None = None,
-                 cancel: CancelToken | None = None) -> None:
+                 cancel: CancelToken | None = None, *, enabled: bool = True) -> None:
         self.ident = ident
-        self.known = known.lower() if known else None
+        self.known = known.lower() if known else (None if enabled else "")
         self._cancel = cancel
         self._stop = threading.Event()
         self._digest: str | None = None
@@ -160,7 +160,7 @@ class WholeFileHash:
             if self._error is not None:
                 raise self._error
         self.ident.check()  # modified while it was being sent or hashed?
-        digest = self.known or self._digest
+        digest = self.known if self.known is not None else self._digest
         if digest is None:
             raise AppError("FILE_CHANGED", f"{self.ident.path} could not be hashed to the end.",
                            file=self.ident.path)

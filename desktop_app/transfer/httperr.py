@@ -47,6 +47,10 @@ def error_from_response(resp: httpx.Response, *, resource: str = "") -> AppError
             body = resp.json()
         except (ValueError, httpx.HTTPError):
             body = None
+    if resp.status_code == 423 and not (isinstance(body, dict) and body.get("error_code")):
+        # tus servers (tusd, @tus/server) answer 423 Locked while an earlier PATCH on the
+        # same upload (e.g. from a connection that just dropped) still holds its lock.
+        body = {"error_code": "REQUEST_IN_PROGRESS", "error": "upload locked by the server"}
     err = AppError.from_response(
         resp.status_code, body,
         request_id=resp.headers.get("x-request-id"),

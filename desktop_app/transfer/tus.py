@@ -63,7 +63,7 @@ Send = Callable[..., httpx.Response]  # (method, url, *, headers, body, timeout)
 class TusResult:
     url: str
     bytes: int
-    sha256: str  # of the local file, computed while sending
+    sha256: str  # of the local file, computed while sending ("" when not asked for)
     attempts: int  # 1 + retries over the whole upload
     restarts: int  # uploads re-created after 404/410
     bytes_sent: int  # PATCH body bytes handed to the network, re-sends included
@@ -104,11 +104,13 @@ class _Upload:
     sent: int = 0
     known_sha256: str | None = None
     cancel: CancelToken | None = None
+    hash_file: bool = True
     hasher: WholeFileHash = field(init=False)
     checksums: ChecksumAhead | None = None
 
     def __post_init__(self) -> None:
-        self.hasher = WholeFileHash(self.ident, self.known_sha256, self.cancel)
+        self.hasher = WholeFileHash(self.ident, self.known_sha256, self.cancel,
+                                    enabled=self.hash_file)
 
 
 class TusUploader:
@@ -139,11 +141,13 @@ class TusUploader:
                on_upload_url: Callable[[str], None] | None = None,
                progress: Callable[[int, int], None] | None = None,
                cancel: CancelToken | None = None,
-               known_sha256: str | None = None) -> TusResult:
-        """Upload ``path``; ``known_sha256`` skips hashing a file the caller already hashed."""
+               known_sha256: str | None = None, hash_file: bool = True) -> TusResult:
+        """Upload ``path``. ``known_sha256`` skips hashing a file the caller already hashed;
+        ``hash_file=False`` skips it when nobody needs the digest (plain tus uploads)."""
         cancel = cancel or CancelToken()
         cancel.raise_if_cancelled()
-        up = _Upload(FileIdentity.of(path), upload_url, known_sha256=known_sha256, cancel=cancel)
+        up = _Upload(FileIdentity.of(path), upload_url, known_sha256=known_sha256, cancel=cancel,
+                     hash_file=hash_file)
         try:
             return self._upload(up, path, metadata, idempotency_key, on_upload_url, progress,
                                 cancel)
