@@ -59,7 +59,10 @@ class Timeline:
 def timeline(analysis: dict[str, Any] | None) -> Timeline:
     a = analysis or {}
     tl = Timeline(duration=_num(a, "duration_s", "duration") or 0.0)
-    samples = a.get("samples") or a.get("timeline") or []
+    # media.analyse: "timeline" is [{t, brightness, sharpness}], "samples" their count.
+    samples = a.get("timeline")
+    if not isinstance(samples, (list, dict)):
+        samples = a.get("samples") if isinstance(a.get("samples"), (list, dict)) else []
     if isinstance(samples, dict):  # {"t": [...], "brightness": [...], ...}
         tl.times = [float(x) for x in samples.get("t", samples.get("time_s", []))]
         tl.brightness = [float(x) for x in samples.get("brightness", [])]
@@ -114,6 +117,8 @@ def summary_lines(analysis: dict[str, Any] | None) -> list[str]:
     quality.append(f"{len(tl.frozen)} frozen segment(s)")
     quality.append(f"{len(tl.cuts)} scene cut(s)")
     lines.append(", ".join(quality))
+    if a.get("has_audio") is not None:
+        lines.append("with sound" if a.get("has_audio") else "no sound")
     warnings = a.get("warnings")
     if isinstance(warnings, list) and warnings:
         lines.append("Warnings: " + "; ".join(str(w) for w in warnings))

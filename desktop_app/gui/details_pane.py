@@ -60,7 +60,7 @@ class DetailsPane(QWidget):
         self.history.setReadOnly(True)
         self.history.setAccessibleName("Event history")
         self.history.setPlaceholderText("Event history: each attempt with time, code, delay")
-        self.history.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.history.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
         middle = QVBoxLayout()
         for w in (self.title, self.facts, self.timeline, self.result):

@@ -34,6 +34,7 @@ from desktop_app.gui.queue_model import JobRows, Tab
 from desktop_app.gui.status_bar import StatusBar
 from desktop_app.jobs.model import (
     ConnectionChanged,
+    ConnectionState,
     JobAdded,
     JobAttempt,
     JobChanged,
@@ -241,6 +242,11 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.rows.tick_countdowns()
+        waiting = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.WAITING_RETRY)
+        if self.status.connection.state is ConnectionState.RETRYING and not waiting:
+            # The manager reports "retrying" on each failed attempt but only a breaker
+            # change brings it back; once nothing waits to retry, the user is online.
+            self.status.set_connection(ConnectionChanged(ConnectionState.ONLINE))
         self.status.refresh()
         uploading = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.UPLOADING)
         self.status.set_work(uploading, self.rows.total_rate(), self.rows.jobs_left())

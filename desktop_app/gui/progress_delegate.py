@@ -34,6 +34,8 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.progress = int(percent)
         bar.text = f"{int(percent)} %"
         bar.textVisible = True
-        bar.state = option.state
-        bar.palette = option.palette
+        # Drawn as an ordinary bar even in a selected row: the selection colours would
+        # make the filled part and the text unreadable.
+        bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
+        bar.palette = QApplication.palette(option.widget) if option.widget else QApplication.palette()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)

@@ -244,6 +244,8 @@ class JobRows(QObject):
                 self._tab[job.job_id] = tab
                 new[tab].append(job.job_id)
                 continue
+            if job.updated_at < row.job.updated_at:
+                continue  # a stale snapshot (e.g. add_files' return value after a change)
             row.job = job
             if job.state is not JobState.WAITING_RETRY and job.state.active is False:
                 row.progress = None

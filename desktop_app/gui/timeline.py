@@ -54,19 +54,22 @@ class TimelineStrip(QWidget):
             p.fillRect(QRectF(x(start), r.top(), max(2.0, x(end) - x(start)), r.height()),
                        QColor(70, 130, 220, 90), )
         highlight = pal.color(QPalette.ColorRole.Highlight)
-        self._curve(p, r, x, d.times, d.brightness, QPen(highlight, 1.5))
+        # Brightness on its absolute 0-255 scale (a dark clip looks dark); sharpness
+        # relative to the clip's own peak (its scale depends on the content).
+        self._curve(p, r, x, d.times, d.brightness, QPen(highlight, 1.5), top=255.0)
         sharp_pen = QPen(pal.color(QPalette.ColorRole.Text), 1.0, Qt.PenStyle.DashLine)
-        self._curve(p, r, x, d.times, d.sharpness, sharp_pen)
+        self._curve(p, r, x, d.times, d.sharpness, sharp_pen, top=max(d.sharpness or [1.0]) * 1.15)
         p.setPen(QPen(QColor(220, 90, 40), 2))
         for t in d.cuts:
             p.drawLine(QPointF(x(t), r.bottom()), QPointF(x(t), r.bottom() - r.height() * 0.35))
 
     @staticmethod
-    def _curve(p: QPainter, r: QRectF, x, times: list[float], values: list[float], pen: QPen) -> None:
+    def _curve(p: QPainter, r: QRectF, x, times: list[float], values: list[float], pen: QPen,
+               top: float) -> None:
         n = min(len(times), len(values))
         if n < 2:
             return
-        top = max(values[:n]) or 1.0
+        top = top or 1.0
         path = QPainterPath()
         for i in range(n):
             pt = QPointF(x(times[i]), r.bottom() - 3 - (r.height() - 6) * values[i] / top)

@@ -3,7 +3,7 @@
 With no server configured (no ``--server``, empty ``Settings.server_url``) the
 embedded reference backend starts on a free loopback port and the app signs in
 as its local user, so a new user can drop a video and see it through to Done.
-Its jobs use the stable key ``embedded`` (the port changes every start; the
+Its jobs use the stable key ``embedded://local`` (as the CLI's) (the port changes every start; the
 manager moves stored upload URLs to the new port), so they resume next time.
 """
 
@@ -18,21 +18,22 @@ from desktop_app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_KEY = "embedded"
 MIB = 1024 * 1024
 
 
-def make_client(url: str, settings: Settings):
-    from desktop_app.transfer.auth import AuthSession, TokenStore
+def make_client(url: str, settings: Settings, key: str | None = None):
+    """A client like the CLI's (``jobs.connect``): tokens registered for redaction,
+    stored in the keyring under the server's key."""
+    from desktop_app.jobs.connect import RedactingAuthSession
+    from desktop_app.transfer.auth import TokenStore
     from desktop_app.transfer.client import BackendClient
     from desktop_app.transfer.limiter import BandwidthLimiter
     from desktop_app.transfer.retry import RetryPolicy
 
-    limiter = (BandwidthLimiter(settings.bandwidth_limit_kbps * 1024)
-               if settings.bandwidth_limit_kbps > 0 else None)
-    return BackendClient(url, auth=AuthSession(TokenStore(url)),
+    return BackendClient(url, auth=RedactingAuthSession(TokenStore(key or url.rstrip("/"))),
                          policy=RetryPolicy(max_attempts=settings.retry_attempts),
-                         chunk_size=settings.chunk_size_mib * MIB, limiter=limiter)
+                         chunk_size=settings.chunk_size_mib * MIB,
+                         limiter=BandwidthLimiter.from_kbps(settings.bandwidth_limit_kbps or None))
 
 
 def build_core(settings: Settings, server_url: str | None,
@@ -40,17 +41,19 @@ def build_core(settings: Settings, server_url: str | None,
                store_path: str | None = None) -> Core:
     """``server``: an already running EmbeddedServer to use (tests pass theirs)."""
     from desktop_app.jobs.backend import Backend
+    from desktop_app.jobs.connect import EMBEDDED_KEY
     from desktop_app.jobs.manager import JobManager, default_store
 
     url = server.url if server is not None else (server_url or settings.server_url)
     own_server = None
     if not url:
+        from desktop_app import paths
         from desktop_app.server.embedded import start_embedded_server
 
-        server = own_server = start_embedded_server()
+        server = own_server = start_embedded_server(paths.embedded_server_dir())
         url = server.url
     embedded = server is not None and not (server_url or settings.server_url)
-    client = make_client(url, settings)
+    client = make_client(url, settings, EMBEDDED_KEY if embedded else None)
     username = settings.username
     try:
         if server is not None and embedded:
