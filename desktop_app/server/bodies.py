@@ -52,11 +52,12 @@ class DiskSink:
     """Append bytes to ``path`` (from ``offset``), hashing them with ``hashers``.
 
     Received chunks are grouped into ~1 MiB blocks (a list of the chunks, no copy)
-    and queued to this sink's own worker thread, which hashes and ``writev``s them
-    in order. Up to ``MAX_PENDING`` blocks may wait, so the event loop and the
-    worker rarely wait for each other (each hand-off costs a thread wake-up, which
-    is slow on a busy machine); past that the loop waits, which pauses reading from
-    the socket: memory stays bounded at a few MiB per upload.
+    and queued to this sink's two worker threads, one hashing and one ``writev``-ing,
+    each in order (hashing is the slow part; writing need not wait for it). Up to
+    ``MAX_PENDING`` blocks may wait, so the event loop and the workers rarely wait
+    for each other (each hand-off costs a thread wake-up, slow on a busy machine);
+    past that the loop waits, which pauses reading from the socket: memory stays
+    bounded at a few MiB per upload.
     """
 
     def __init__(self, path: Path | str, offset: int = 0, hashers: list[Any] | None = None) -> None:
@@ -65,17 +66,19 @@ class DiskSink:
         self.written = 0
         self._chunks: list[bytes | bytearray] = []
         self._size = 0
-        self._pending: deque[asyncio.Future[None]] = deque()
-        self._worker: ThreadPoolExecutor | None = None
+        self._pending: deque[asyncio.Future[Any]] = deque()
+        self._workers: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
         self._fd = os.open(self.path, flags, 0o600)
         os.lseek(self._fd, offset, os.SEEK_SET)
         self._closed = False
 
-    def _write_block(self, chunks: list[bytes | bytearray]) -> None:
+    def _hash_block(self, chunks: list[bytes | bytearray]) -> None:
         for h in self.hashers:
             for chunk in chunks:
                 h.update(chunk)
+
+    def _write_block(self, chunks: list[bytes | bytearray]) -> None:
         if hasattr(os, "writev"):
             views = [memoryview(c) for c in chunks]
             while views:
@@ -93,10 +96,14 @@ class DiskSink:
 
     def _submit(self) -> None:
         if self._chunks:
-            if self._worker is None:  # one thread per sink keeps blocks in order
-                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-io")
+            if self._workers is None:  # one thread each for hashing and writing keeps blocks in order
+                self._workers = (ThreadPoolExecutor(1, thread_name_prefix="upload-hash"),
+                                 ThreadPoolExecutor(1, thread_name_prefix="upload-write"))
             chunks, self._chunks, self._size = self._chunks, [], 0
-            self._pending.append(asyncio.get_running_loop().run_in_executor(self._worker, self._write_block, chunks))
+            loop = asyncio.get_running_loop()
+            hashing = loop.run_in_executor(self._workers[0], self._hash_block, chunks)
+            writing = loop.run_in_executor(self._workers[1], self._write_block, chunks)
+            self._pending.append(asyncio.gather(hashing, writing))
 
     async def _drain(self, keep: int) -> None:
         while len(self._pending) > keep:
@@ -123,8 +130,8 @@ class DiskSink:
         if not self._closed:
             self._closed = True
             os.close(self._fd)
-            if self._worker is not None:
-                self._worker.shutdown(wait=False)
+            for worker in self._workers or ():
+                worker.shutdown(wait=False)
 
     async def abandon(self) -> None:
         """Stop without writing the unqueued tail (blocks already queued are written)."""
