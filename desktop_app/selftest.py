@@ -74,6 +74,8 @@ def _isolate(tmp: Path) -> None:
         path = tmp / "xdg" / name.lower()
         path.mkdir(parents=True, exist_ok=True)
         os.environ[name] = str(path)
+    if sys.platform == "darwin":  # platformdirs derives ~/Library/... from HOME there
+        os.environ["HOME"] = str(tmp / "home")
     # Headless: offscreen Qt unless the caller chose a platform on purpose.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("OPENCV_FFMPEG_THREADS", "1")

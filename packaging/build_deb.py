@@ -73,17 +73,17 @@ def build_bundle(python: str = sys.executable) -> Path:
     return BUNDLE
 
 
-def _has_debug_info(path: Path) -> bool:
-    out = subprocess.run(["readelf", "-S", "-W", str(path)], capture_output=True, text=True,
-                         check=False).stdout
-    return ".debug_info" in out
+def _sections(path: Path) -> str:
+    return subprocess.run(["readelf", "-S", "-W", str(path)], capture_output=True, text=True,
+                          check=False).stdout
 
 
 def strip_debug(bundle: Path) -> int:
-    """strip --strip-debug on ELF files that carry DWARF (libpython, lib-dynload,
-    cryptography's Rust core). Only files with debug sections are touched: the
-    auditwheel/patchelf-made wheel libraries are already stripped and rewriting them
-    gains nothing and risks breaking their patched layout."""
+    """Drop debug info and static symbol tables (never the dynamic symbols that
+    linking needs) from ELF files that carry them: libpython, lib-dynload,
+    cryptography's Rust core. Libraries under *.libs/ are skipped: auditwheel
+    rewrote them with patchelf, and strip can corrupt such files; they ship
+    stripped anyway."""
     if not shutil.which("strip") or not shutil.which("readelf"):
         print("strip/readelf not found: keeping debug info", flush=True)
         return 0
@@ -91,14 +91,20 @@ def strip_debug(bundle: Path) -> int:
     for path in bundle.rglob("*"):
         if not path.is_file() or path.is_symlink():
             continue
+        rel = path.relative_to(bundle)
+        # The launcher carries PyInstaller's archive appended to the ELF image: strip
+        # would cut it off.
+        if rel.parts == (APP_NAME,) or any(part.endswith(".libs") for part in rel.parts):
+            continue
         with path.open("rb") as fh:
             if fh.read(4) != b"\x7fELF":
                 continue
-        if _has_debug_info(path):
+        sections = _sections(path)
+        if ".debug_info" in sections or ".symtab" in sections:
             before = path.stat().st_size
-            subprocess.run(["strip", "--strip-debug", str(path)], check=True)
+            subprocess.run(["strip", "--strip-unneeded", str(path)], check=True)
             saved += before - path.stat().st_size
-    print(f"stripped debug info: {saved / 1e6:.1f} MB", flush=True)
+    print(f"stripped debug info and static symbols: {saved / 1e6:.1f} MB", flush=True)
     return saved
 
 

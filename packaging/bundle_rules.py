@@ -24,6 +24,9 @@ EXCLUDED_MODULES = [
     "distutils", "setuptools", "pkg_resources", "pip", "wheel",
     "IPython", "matplotlib", "pandas", "scipy", "PIL", "pytest", "hypothesis", "psutil",
     "imageio_ffmpeg", "pytestqt", "_pytest",
+    # The embedded server falls back to asyncio's loop; uvloop only speeds up the
+    # standalone reference backend under load.
+    "uvloop",
     # Qt modules the widgets app does not import (the GUI uses QtCore/QtGui/QtWidgets and
     # QtNetwork's QLocalServer for the single-instance check).
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets",
@@ -124,39 +127,46 @@ def keep_data(dest: str) -> bool:
     return not _match(dest, EXCLUDED_DATA)
 
 
+def _prunable(entry: tuple) -> bool:
+    """Libraries that were only collected as dependencies: Qt's own libraries and
+    libraries copied from the host's system dirs. Never libpython (the bootloader
+    dlopens it), Python extensions, Qt plugins or wheel-bundled libraries."""
+    dest, src, typecode = entry
+    dest, src = dest.replace("\\", "/"), str(src).replace("\\", "/")
+    if typecode != "BINARY" or "/plugins/" in dest or "python" in dest.rsplit("/", 1)[-1]:
+        return False
+    return "/Qt/lib/" in dest or src.startswith(("/lib/", "/lib64/", "/usr/lib/"))
+
+
 def prune_unreferenced(binaries: list[tuple], imports_of) -> list[tuple]:
-    """Drop shared libraries nothing kept links to any more.
+    """Drop dependency libraries nothing kept links to any more.
 
     PyInstaller resolves the dependencies of every collected Qt plugin before the
     filters above run, so dropping e.g. the GTK theme plugin still leaves pango,
-    cairo and harfbuzz behind. Python extensions and Qt plugins are roots (they are
-    loaded by import or by Qt at run time); any other library stays only while some
-    kept binary links to it. `imports_of(src_path)` returns the names a binary links
-    (PyInstaller's bindepend.get_imports); names compare by base name, case-folded
-    (Windows DLL names are case-insensitive).
+    cairo and harfbuzz behind (and QtSvg, QtOpenGL for other dropped plugins). Only
+    `_prunable` entries are candidates; one stays while any kept binary links to it.
+    `imports_of(src_path)` returns (name, path) pairs a binary links (PyInstaller's
+    bindepend.get_imports); names compare by base name, case-folded (Windows DLL
+    names are case-insensitive). Symlinks go with their targets.
     """
 
     def base(name: str) -> str:
-        return name.replace("\\", "/").rsplit("/", 1)[-1].casefold()
+        return str(name).replace("\\", "/").rsplit("/", 1)[-1].casefold()
 
-    def is_root(entry: tuple) -> bool:
-        dest, _src, typecode = entry
-        return typecode == "EXTENSION" or "/plugins/" in dest.replace("\\", "/")
-
-    kept = list(binaries)
+    kept = [e for e in binaries if e[2] != "SYMLINK"]
     while True:
         referenced: set[str] = set()
-        for _dest, src, typecode in kept:
-            if typecode == "SYMLINK":
-                continue
+        for _dest, src, _typecode in kept:
             try:
                 referenced.update(base(name) for name, _path in imports_of(src))
             except Exception:  # unreadable binary: keep everything it might need
-                return kept
-        # A symlink entry keeps its target: both names count as referenced.
-        pruned = [e for e in kept
-                  if is_root(e) or e[2] == "SYMLINK" or base(e[0]) in referenced
-                  or base(e[1]) in referenced]
+                referenced = {base(e[0]) for e in kept}
+                break
+        pruned = [e for e in kept if not _prunable(e) or base(e[0]) in referenced]
         if len(pruned) == len(kept):
-            return kept
+            break
         kept = pruned
+    dests = {e[0].replace("\\", "/") for e in kept}
+    symlinks = [e for e in binaries
+                if e[2] == "SYMLINK" and str(e[1]).replace("\\", "/") in dests]
+    return kept + symlinks

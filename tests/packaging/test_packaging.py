@@ -72,22 +72,31 @@ def test_translations_and_qml_are_dropped_resources_kept():
 
 
 def test_prune_drops_libraries_only_dropped_plugins_needed():
+    sys_lib = "/usr/lib/x86_64-linux-gnu/"
     links = {
-        "/src/cv2.so": [("libavcodec.so.62", "/src/libavcodec.so.62")],
-        "/src/libavcodec.so.62": [],
-        "/src/libqxcb.so": [("libQt6XcbQpa.so.6", None)],
-        "/src/libQt6XcbQpa.so.6": [],
-        "/src/libpango-1.0.so.0": [],  # only the (dropped) GTK theme linked it
+        "/venv/cv2.so": [("libavcodec.so.62", "/venv/libavcodec.so.62")],
+        "/venv/libavcodec.so.62": [],
+        "/venv/libqxcb.so": [("libQt6XcbQpa.so.6", None), ("libxcb-util.so.1", None)],
+        "/venv/libQt6XcbQpa.so.6": [],
+        "/venv/libQt6Svg.so.6": [],  # only the (dropped) SVG icon engine linked it
+        sys_lib + "libxcb-util.so.1": [],
+        sys_lib + "libpango-1.0.so.0": [],  # only the (dropped) GTK theme linked it
+        "/py/libpython3.11.so.1.0": [],  # dlopened by the bootloader: never pruned
     }
     binaries = [
-        ("cv2/cv2.abi3.so", "/src/cv2.so", "EXTENSION"),
-        ("libavcodec.so.62", "/src/libavcodec.so.62", "BINARY"),
-        ("PySide6/Qt/plugins/platforms/libqxcb.so", "/src/libqxcb.so", "BINARY"),
-        ("PySide6/Qt/lib/libQt6XcbQpa.so.6", "/src/libQt6XcbQpa.so.6", "BINARY"),
-        ("libpango-1.0.so.0", "/src/libpango-1.0.so.0", "BINARY"),
+        ("cv2/cv2.abi3.so", "/venv/cv2.so", "EXTENSION"),
+        ("libavcodec.so.62", "/venv/libavcodec.so.62", "BINARY"),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", "/venv/libqxcb.so", "BINARY"),
+        ("PySide6/Qt/lib/libQt6XcbQpa.so.6", "/venv/libQt6XcbQpa.so.6", "BINARY"),
+        ("libxcb-util.so.1", sys_lib + "libxcb-util.so.1", "BINARY"),
+        ("libpython3.11.so.1.0", "/py/libpython3.11.so.1.0", "BINARY"),
+        ("PySide6/Qt/lib/libQt6Svg.so.6", "/venv/libQt6Svg.so.6", "BINARY"),
+        ("libpango-1.0.so.0", sys_lib + "libpango-1.0.so.0", "BINARY"),
+        ("libQt6XcbQpa.so.6", "PySide6/Qt/lib/libQt6XcbQpa.so.6", "SYMLINK"),
+        ("libQt6Svg.so.6", "PySide6/Qt/lib/libQt6Svg.so.6", "SYMLINK"),
     ]
     kept = bundle_rules.prune_unreferenced(binaries, lambda src: links[src])
-    assert [d for d, _s, _t in kept] == [d for d, _s, _t in binaries[:4]]
+    assert [d for d, _s, _t in kept] == [d for d, _s, _t in binaries[:6]] + ["libQt6XcbQpa.so.6"]
 
 
 def _desktop_entry() -> configparser.SectionProxy:
