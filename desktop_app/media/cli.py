@@ -25,6 +25,13 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
 def _validate_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
     from desktop_app.media.validate import validate_file, validate_job_fields
 
@@ -70,7 +77,7 @@ def _human(record: dict[str, Any], analyze: bool) -> str:
     line = (f"OK      {record['file']}\n        {record['width']}x{record['height']}, "
             f"{record['fps']:g} fps, {record['codec']} in {record['container']}, "
             f"{_duration(record['duration_s'])}, {record['frame_count']} frames, "
-            f"{record['size'] / 1e6:.1f} MB")
+            f"{_size(record['size'])}")
     if record.get("rotation"):
         line += f", rotated {record['rotation']}\u00b0"
     if analyze:
