@@ -1,0 +1,15 @@
+"""The reference backend: the API contract (docs/api-contract.md) as a real server.
+
+    embedded.py    start_embedded_server(): a thread on a free loopback port (GUI, tests)
+    cli.py         `python main.py serve`
+    server.py      uvicorn set-up; protocol.py: JSON errors for bad HTTP, transport access
+    app.py         routes -> handlers; middleware.py: request ids, error shape, metrics, faults
+    auth.py        scrypt passwords, tokens with expiry and refresh
+    videos.py      sessions, videos, multipart upload, the tus finish step
+    tus.py         tus 1.0.0 (creation, creation-with-upload, checksum, termination, expiration)
+    multipart.py   streaming multipart; bodies.py: JSON bodies and the hashing disk sink
+    idempotency.py Idempotency-Key; store.py: SQLite; processing.py: background decode check
+    metrics.py     /metrics and the adaptive retry policy; faults.py: scripted faults
+
+Nothing here imports Qt.
+"""
