@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import shutil
@@ -55,7 +56,9 @@ class CoreHandlers:
 
     async def token(self, request: Request) -> Response:
         body = await read_json(request.stream())
-        return JSONResponse(self.ctx.auth.sign_in(_text(body, "username"), _text(body, "password")))
+        username, password = _text(body, "username"), _text(body, "password")
+        # scrypt takes tens of milliseconds: not on the event loop, where uploads stream
+        return JSONResponse(await asyncio.to_thread(self.ctx.auth.sign_in, username, password))
 
     async def refresh(self, request: Request) -> Response:
         body = await read_json(request.stream())

@@ -30,8 +30,8 @@ def job_fields(user_id: Any, recorded_at: Any) -> tuple[str, str | None]:
     """Check user_id and recorded_at with the app's own validator; 400 naming the field."""
     from desktop_app.media.validate import parse_timestamp, validate_job_fields
 
-    if user_id is not None and not isinstance(user_id, str):
-        raise ApiError("INVALID_REQUEST", "user_id must be a string.", field="user_id")
+    if user_id is not None and (not isinstance(user_id, str) or len(user_id) > 200):
+        raise ApiError("INVALID_REQUEST", "user_id must be a string of at most 200 characters.", field="user_id")
     if recorded_at is not None and not isinstance(recorded_at, str):
         raise ApiError("INVALID_TIMESTAMP", "recorded_at must be an ISO 8601 string.", field="recorded_at")
     try:
