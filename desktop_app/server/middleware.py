@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -142,8 +144,16 @@ class ApiMiddleware:
 
 
 def _abort(transport: Any) -> None:
-    if transport is not None and not transport.is_closing():
-        transport.abort()  # RST, not FIN: the client sees a reset mid-request
+    """Drop the connection with a TCP reset (as a crashed peer or a middlebox would):
+    SO_LINGER with a zero timeout makes close() send RST instead of FIN."""
+    if transport is None or transport.is_closing():
+        return
+    sock = transport.get_extra_info("socket")
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except (AttributeError, OSError):
+        pass  # still aborted below, just perhaps with FIN
+    transport.abort()
 
 
 def _dropping_receive(receive: Receive, limit: int, abort: Callable[[], None]) -> Receive:
