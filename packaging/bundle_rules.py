@@ -170,3 +170,11 @@ def prune_unreferenced(binaries: list[tuple], imports_of) -> list[tuple]:
     symlinks = [e for e in binaries
                 if e[2] == "SYMLINK" and str(e[1]).replace("\\", "/") in dests]
     return kept + symlinks
+
+
+def drop_dangling_symlinks(entries: list[tuple], kept: list[tuple]) -> list[tuple]:
+    """PyInstaller lists top-level symlinks to Qt libraries (libQt6Svg.so.6 ->
+    PySide6/Qt/lib/libQt6Svg.so.6) among the datas; drop those whose target left."""
+    dests = {e[0].replace("\\", "/") for e in kept if e[2] != "SYMLINK"}
+    return [e for e in entries
+            if e[2] != "SYMLINK" or str(e[1]).replace("\\", "/") in dests]

@@ -170,3 +170,11 @@ def test_self_test_names_the_missing_piece_in_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stdout.strip().splitlines() == [
         "self-test FAILED: imports: cannot import cv2: simulated: OpenCV missing from the build"]
+
+
+def test_symlinks_to_dropped_libraries_are_dropped_too():
+    kept = [("PySide6/Qt/lib/libQt6Core.so.6", "/venv/libQt6Core.so.6", "BINARY")]
+    datas = [("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+             ("libQt6Svg.so.6", "PySide6/Qt/lib/libQt6Svg.so.6", "SYMLINK"),
+             ("resources/icons/x.png", "/repo/resources/icons/x.png", "DATA")]
+    assert bundle_rules.drop_dangling_symlinks(datas, kept) == [datas[0], datas[2]]
