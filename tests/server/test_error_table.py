@@ -394,3 +394,12 @@ def test_error_responses_to_head_have_no_body_but_a_request_id(peers):
     r = peers.alice.head("/uploads/nope", headers=TUS)
     assert r.status_code == 404 and r.content == b"" and r.headers["x-request-id"]
 
+
+
+def test_health_is_503_when_storage_is_gone(server_factory):
+    srv = server_factory()
+    assert httpx.get(srv.api_url + "/health").status_code == 200
+    srv.ctx.store.close()  # the metadata store fails underneath the running server
+    r = httpx.get(srv.api_url + "/health")
+    assert_error(r, 503, "SERVICE_UNAVAILABLE")
+    assert int(r.headers["retry-after"]) >= 1
