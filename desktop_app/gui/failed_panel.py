@@ -58,7 +58,7 @@ class FailedPanel(QWidget):
         self.model = model
         self._get_job = get_job
         self.view = make_table(model, "Failed jobs")
-        for col, width in ((1, 80), (2, 170), (3, 300), (4, 70), (5, 150)):
+        for col, width in ((1, 80), (2, 170), (3, 400), (4, 70), (5, 150)):
             self.view.setColumnWidth(col, width)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()

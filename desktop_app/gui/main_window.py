@@ -243,10 +243,13 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self.rows.tick_countdowns()
         waiting = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.WAITING_RETRY)
-        if self.status.connection.state is ConnectionState.RETRYING and not waiting:
-            # The manager reports "retrying" on each failed attempt but only a breaker
-            # change brings it back; once nothing waits to retry, the user is online.
+        # The manager reports "retrying" once, on the first failed attempt, and "online"
+        # only on a breaker change; what the user should see follows the rows.
+        state = self.status.connection.state
+        if state is ConnectionState.RETRYING and not waiting:
             self.status.set_connection(ConnectionChanged(ConnectionState.ONLINE))
+        elif state is ConnectionState.ONLINE and waiting:
+            self.status.set_connection(ConnectionChanged(ConnectionState.RETRYING))
         self.status.refresh()
         uploading = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.UPLOADING)
         self.status.set_work(uploading, self.rows.total_rate(), self.rows.jobs_left())

@@ -28,6 +28,7 @@ class StatusBar(QStatusBar):
         self.retry_button.setVisible(False)
         self.retry_button.clicked.connect(self.retry_now)
         self.summary_label = plain_label("", name="Last added", selectable=False)
+        self.summary_label.setContentsMargins(16, 0, 0, 0)
         self.work_label = QLabel("")
         self.work_label.setAccessibleName("Throughput and jobs left")
         self.addWidget(self.connection_label)

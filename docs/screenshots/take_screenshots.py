@@ -85,7 +85,8 @@ def main() -> int:
     media = _TMP / "Card 01"
     media.mkdir()
     names = ["beach_take3.mp4", "interview.mov", "drone_04.mp4", "harbour_wide.mp4",
-             "sunset_timelapse.mp4"]
+             "sunset_timelapse.mp4", "market_closeup.mp4", "boat_pov.mov", "b-roll_street.mp4",
+             "interview_cam_b.mov", "night_walk.mp4"]
     for i, name in enumerate(names):
         make_video(media / name, seconds=8 + 2 * i, size=(640, 360))
     whole = make_video(_TMP / "whole.mp4", seconds=3, size=(640, 360))
@@ -127,8 +128,15 @@ def main() -> int:
         settle(0.5)
         save(window, "queue-in-progress.png")
 
+        # A server-side failure too, so the panel shows a request id.
+        server.inject_fault("POST", "/sessions/*/videos", status=500, error_code="INTERNAL_ERROR",
+                            count=1)
+        wait_until(lambda: any(r.job.failure is not None and r.job.failure.error_code
+                               == "INTERNAL_ERROR" for r in window.rows.rows.values()), 300)
+        for d in list(dialogs.opened):
+            d.hide()
         window.tabs.setCurrentIndex(1)
-        window.failed_panel.view.selectRow(0)
+        window.failed_panel.view.selectRow(window.rows.models[window_tab(1)].rowCount() - 1)
         settle(0.3)
         save(window, "failed-panel.png")
 
