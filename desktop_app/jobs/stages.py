@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 S = JobState
-_SIGN_IN_CODES = frozenset({"AUTH_REQUIRED", "TOKEN_EXPIRED", "TOKEN_INVALID"})
 POLL_S = 0.25
-TEST_HOOK_ENV = "VIDEO_UPLOADER_TEST_HOOK"  # tests only: "point[,point...]"
+# Analysis keys that describe this computer, not the video: never sent to the server.
+_LOCAL_ONLY = ("file", "thumbnail_path")
 
 
 class StageRunner:
@@ -112,6 +112,8 @@ class StageRunner:
         session_id = job.session_id or self._session_for(job, user_id, ctl)
         if job.session_id != session_id or job.user_id != user_id:
             job = self.m.store.update(job.job_id, session_id=session_id, user_id=user_id)
+        shared_analysis = ({k: v for k, v in job.analysis.items() if k not in _LOCAL_ONLY}
+                           if job.analysis is not None else None)
         hooked = False
 
         def progress(done: int, total: int) -> None:
@@ -130,7 +132,7 @@ class StageRunner:
             try:
                 video = backend.client.upload_video(
                     session_id, job.path, user_id=user_id, recorded_at=job.recorded_at,
-                    analysis=job.analysis, idempotency_key=job.idempotency_key,
+                    analysis=shared_analysis, idempotency_key=job.idempotency_key,
                     upload_url=backend.local_url(job.upload_url), on_upload_url=on_upload_url,
                     progress=progress, cancel=ctl.token,
                     on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -59,6 +60,9 @@ def test_files_go_through_every_stage_and_the_server_stores_their_bytes(
     assert sorted(v["sha256"] for v in stored) == sorted(sha256(c) for c in clips)
     for video in stored:  # the bytes on the server's disk, not just its claim
         assert sha256(video["path"]) == video["sha256"]
+        shared = json.loads(video["analysis"])  # the analysis went along, minus local paths
+        assert shared["width"] == 160 and shared["sha256"] == video["sha256"]
+        assert str(clips[0].parent) not in video["analysis"]
     assert len({v["session_id"] for v in stored}) == 1  # one session for the batch
     for job in manager.jobs():
         assert job.state is S.DONE and job.stage is Stage.DONE
