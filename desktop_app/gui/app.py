@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -44,6 +45,22 @@ class _FirstPaint(QObject):
             obj.removeEventFilter(self)
             QTimer.singleShot(0, QApplication.quit)
         return False
+
+
+def _quit_on_signals(window: MainWindow) -> None:
+    """Ctrl+C in the terminal or a SIGTERM (logout) closes the window cleanly: no
+    question asked, every job stays in the store and resumes next start."""
+
+    def close(_signum: int, _frame: object) -> None:
+        window._quitting = True
+        QTimer.singleShot(0, window.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, close)
+    # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 def make_app() -> QApplication:
@@ -88,6 +105,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if files:
         window.add_paths(files)
 
+    _quit_on_signals(window)
     starter = BackendStarter(settings, getattr(args, "server", None), bridge.post)
     starter.ready.connect(window.set_backend)
     starter.failed.connect(window.status.set_starting_failed)

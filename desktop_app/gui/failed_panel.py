@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QTableView,
+    QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -60,8 +60,12 @@ class FailedPanel(QWidget):
         self.view = make_table(model, "Failed jobs")
         for col, width in ((1, 80), (2, 170), (3, 400), (4, 70), (5, 150)):
             self.view.setColumnWidth(col, width)
-        self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
+        # A tool bar, not a row of push buttons: when the window is narrow the last
+        # actions fold into its overflow menu instead of forcing a minimum width.
+        bar = QToolBar("Failed job actions", self)
+        bar.setAccessibleName("Failed job actions")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.buttons: dict[str, QToolButton] = {}
         for key, text, tip, slot in (
             ("retry", "&Retry", "Retry the selected jobs from the stage that failed", self._retry),
             ("retry_all", "Retry a&ll", "Retry every failed job", self.retry_all_requested.emit),
@@ -72,17 +76,20 @@ class FailedPanel(QWidget):
             ("bundle", "&Export support bundle…", "A zip for support, secrets redacted", self._bundle),
             ("open", "&Open file location", "Show the file in the file manager", self.open_location),
         ):
-            btn = QPushButton(text)
-            btn.setToolTip(tip)
-            btn.setAccessibleName(text.replace("&", "").rstrip("…"))
-            btn.clicked.connect(lambda _=False, s=slot: s())
-            row.addWidget(btn)
-            self.buttons[key] = btn
-        row.addStretch(1)
+            action = QAction(text, self)
+            action.setToolTip(tip)
+            action.triggered.connect(lambda _=False, s=slot: s())
+            bar.addAction(action)
+            button = bar.widgetForAction(action)
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            self.buttons[key] = button  # type: ignore[assignment]
+        remove = self.buttons["remove"].defaultAction()
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        layout.addLayout(row)
+        layout.addWidget(bar)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         model.rowsInserted.connect(self._update_buttons)
         model.rowsRemoved.connect(self._update_buttons)
@@ -154,6 +161,3 @@ class FailedPanel(QWidget):
             folder = os.path.dirname(job.path)
             if os.path.isdir(folder):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
-
-    def shortcut_keys(self) -> dict[str, QKeySequence]:
-        return {"remove": QKeySequence(QKeySequence.StandardKey.Delete)}

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.retry_all_action = act("Retry all failed", a.retry_all, QKeySequence("Ctrl+R"),
                                     "Retry every failed job")
         self.settings_action = act("Settings", a.open_settings,
-                                   [QKeySequence(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")],
+                                   [QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)],
                                    "Server, parallel uploads, retries, bandwidth")
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
@@ -154,8 +154,7 @@ class MainWindow(QMainWindow):
             tab_action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
             tab_action.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
             self.addAction(tab_action)
-        self.failed_panel.buttons["retry_all"].clicked.disconnect()
-        self.failed_panel.buttons["retry_all"].clicked.connect(lambda: a.retry_all())
+        self.failed_panel.retry_all_requested.connect(a.retry_all)
         self.failed_panel.retry_requested.connect(a.retry)
         self.failed_panel.remove_requested.connect(a.remove)
         self.failed_panel.reselect_requested.connect(a.reselect)

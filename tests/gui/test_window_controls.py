@@ -1,0 +1,67 @@
+"""Toolbar, shortcuts, accessibility and remembered window state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QTableView
+
+from desktop_app.gui.queue_model import Tab
+from desktop_app.jobs.model import JobState
+from tests.gui.helpers import rows, states
+
+
+def test_ctrl_o_adds_the_chosen_files(make_window, qtbot, dialogs, sample_video, not_a_video):
+    window = make_window()
+    window.actions_.toggle_pause()
+    dialogs.files = [str(sample_video), str(not_a_video)]
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(states(window)) == 2, timeout=10_000)
+    assert sorted(r["File"] for r in rows(window, Tab.QUEUE) + rows(window, Tab.FAILED)) == \
+        sorted([sample_video.name, not_a_video.name])
+    assert window.status.summary_label.text() == "2 added"
+
+
+def test_pause_all_then_start_all(make_window, qtbot, sample_video):
+    window = make_window()
+    window.pause_action.trigger()
+    assert window.pause_action.text() == "Start all"
+    window.add_paths([str(sample_video)])
+    qtbot.waitUntil(lambda: len(states(window)) == 1, timeout=10_000)
+    window.pause_action.trigger()  # pause the job that arrived meanwhile too
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.PAUSED}, timeout=30_000)
+    assert window.work_in_flight() == 0  # paused work does not block closing
+    window.pause_action.trigger()
+    assert window.pause_action.text() == "Pause all"
+    qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.DONE}, timeout=120_000)
+
+
+def test_controls_have_accessible_names(make_window):
+    window = make_window()
+    for view in window.findChildren(QTableView):
+        assert view.accessibleName(), view
+    named = {b.accessibleName() for b in window.failed_panel.findChildren(QAbstractButton)}
+    assert {"Retry", "Retry all", "Remove", "Re-select file", "Show details", "Copy details",
+            "Export support bundle", "Open file location"} <= named
+    assert window.status.retry_button.accessibleName() == "Retry now"
+    assert window.account_button.accessibleName() == "Account"
+    assert window.account_button.text() == "signed in: local"
+    shortcuts = {a.text(): a.shortcut().toString() for a in
+                 (window.add_files_action, window.add_folder_action, window.pause_action,
+                  window.retry_all_action, window.settings_action)}
+    assert shortcuts["+ Add Files"] == "Ctrl+O" and shortcuts["Retry all failed"] == "Ctrl+R"
+    assert all(shortcuts.values())
+
+
+def test_window_size_and_tab_are_remembered(make_window, qtbot):
+    window = make_window()
+    window.resize(760, 560)  # within the offscreen screen, which restore clamps to
+    qtbot.waitUntil(lambda: window.width() == 760, timeout=5000)
+    size = window.size()
+    window.tabs.setCurrentIndex(2)
+    make_window.close(window)
+    again = make_window()
+    assert again.size() == size
+    assert again.tabs.currentIndex() == 2
