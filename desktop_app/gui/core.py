@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from desktop_app.jobs.api import JobManagerAPI
+from desktop_app.jobs.model import Job
 
 
 @dataclass
@@ -16,5 +17,7 @@ class Core:
     # (server_url, username, password) -> None; stores the token in the keyring; raises AppError.
     sign_in: Callable[[str, str, str], None] | None = None
     embedded: bool = False
+    # The store's jobs, read on the start-up thread so the window does not wait for them.
+    initial_jobs: list[Job] | None = None
     # Stops the manager (and the embedded server); called once on quit.
     stop: Callable[[], None] = field(default=lambda: None)

@@ -47,6 +47,7 @@ class DetailsPane(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Job details")
         self.job_id: str | None = None
+        self._history: list[dict[str, Any]] = []
         self.thumb = QLabel()
         self.thumb.setFixedSize(THUMB_W, THUMB_H)
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -81,6 +82,15 @@ class DetailsPane(QWidget):
         self.timeline.set_timeline(av.Timeline())
         self.history.setPlainText("")
 
+    def history_for(self, job_id: str) -> list[dict[str, Any]]:
+        """The history shown now, if it is this job's (kept while a fresh one loads)."""
+        return self._history if job_id == self.job_id else []
+
+    def set_history(self, job_id: str, history: object) -> None:
+        if job_id == self.job_id and isinstance(history, list):
+            self._history = history
+            self.history.setPlainText("\n".join(history_lines(history)))
+
     def show_job(self, job: Job, history: list[dict[str, Any]]) -> None:
         changed_job = job.job_id != self.job_id
         self.job_id = job.job_id
@@ -98,6 +108,7 @@ class DetailsPane(QWidget):
         self.timeline.set_timeline(av.timeline(job.analysis))
         if changed_job or self.thumb.pixmap().isNull():
             self._set_thumbnail(av.thumbnail_source(job.analysis))
+        self._history = history
         self.history.setPlainText("\n".join(history_lines(history)))
 
     def _set_thumbnail(self, source: str | bytes | None) -> None:

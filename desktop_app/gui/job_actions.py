@@ -49,35 +49,37 @@ class JobActions:
         if m is None:
             return
         self.paused = not self.paused
-        (m.pause if self.paused else m.resume)(None)
+        self.w.calls.submit(m.pause if self.paused else m.resume, None)
         self.w.pause_action.setText("Start all" if self.paused else "Pause all")
 
     def retry_all(self) -> None:
         m = self._manager()
         if m is not None:
-            n = m.retry_all_failed()
+            self.w.calls.submit(m.retry_all_failed, on_done=self._retried)
+
+    def _retried(self, n: object) -> None:
+        if isinstance(n, AppError):
+            self._report(n)
+        else:
             self.w.status.set_summary(f"Retrying {n} failed job(s)")
 
     def probe_now(self) -> None:
         if (m := self._manager()) is not None:
-            m.probe_now()
+            self.w.calls.submit(m.probe_now)
 
     # -- per job -----------------------------------------------------------------------
     def retry(self, job_ids: list[str]) -> None:
         m = self._manager()
         for jid in job_ids if m else []:
-            try:
-                m.retry(jid)
-            except AppError as err:
-                self._report(err)
+            self.w.calls.submit(m.retry, jid)
 
     def remove(self, job_ids: list[str]) -> None:
         m = self._manager()
         if m is None or not job_ids:
             return
         for jid in job_ids:
-            m.remove(jid)
-            self.w.rows.remove(jid)  # the event may follow; removing twice is harmless
+            self.w.calls.submit(m.remove, jid)
+            self.w.rows.remove(jid)  # the event follows; removing twice is harmless
 
     def reselect(self, job_id: str) -> None:
         m, job = self._manager(), self.w.job(job_id)
@@ -85,10 +87,7 @@ class JobActions:
             return
         path = self.w.dialogs.reselect_file(self.w, job.path)
         if path:
-            try:
-                m.reselect(job_id, path)
-            except AppError as err:
-                self._report(err)
+            self.w.calls.submit(m.reselect, job_id, path)
 
     def show_details(self, job_id: str) -> None:
         job = self.w.job(job_id)
@@ -99,6 +98,7 @@ class JobActions:
         self.w.dialogs.show(dialog, lambda _r: self.w.attention.act_on(dialog, [job_id]))
 
     def export_bundle(self, job_id: str) -> str | None:
+        """Ask where, then write the zip off the GUI thread; returns the chosen path."""
         m, job = self._manager(), self.w.job(job_id)
         if m is None or job is None:
             return None
@@ -107,13 +107,14 @@ class JobActions:
         dest = self.w.dialogs.save_file(self.w, "Export support bundle", suggested, "Zip (*.zip)")
         if not dest:
             return None
-        try:
-            out = m.export_support_bundle(job_id, dest)
-        except AppError as err:
-            self._report(err)
-            return None
-        self.w.status.set_summary(f"Support bundle saved: {out}")
-        return out
+        def saved(out: object) -> None:
+            if isinstance(out, AppError):
+                self._report(out)
+            else:
+                self.w.status.set_summary(f"Support bundle saved: {out}")
+
+        self.w.calls.submit(m.export_support_bundle, job_id, dest, on_done=saved)
+        return dest
 
     # -- dialogs -----------------------------------------------------------------------
     def open_settings(self) -> None:
@@ -148,7 +149,7 @@ class JobActions:
             if result:
                 backend.username = dialog.user_edit.text().strip()
                 self.w.set_account(backend.username)
-                backend.manager.sign_in_completed()
+                self.w.calls.submit(backend.manager.sign_in_completed)
 
         self.w.dialogs.show(dialog, done)
         return dialog

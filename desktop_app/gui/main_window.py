@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_DISPLAY_NAME, paths
 from desktop_app.gui.attention import Attention
 from desktop_app.gui.bridge import EventBridge
+from desktop_app.gui.calls import CallQueue
 from desktop_app.gui.core import Core
 from desktop_app.gui.details_pane import DetailsPane
 from desktop_app.gui.dialogs import Dialogs
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.backend: Core | None = None
         self.rows = JobRows(self)
         self.intake = FileIntake(self)
+        self.calls = CallQueue(self)
         self._quitting = False
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.setAccessibleName(APP_DISPLAY_NAME)
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         bridge.progress.connect(self.rows.set_progress)
         self.intake.finished.connect(self._on_intake)
         self.status.retry_now.connect(self.actions_.probe_now)
+        self.calls.failed.connect(lambda err: self.status.set_summary(f"{err.message} ({err.code})"))
         for view in (self.queue_view, self.failed_panel.view, self.completed_view):
             view.selectionModel().currentRowChanged.connect(
                 lambda cur, _prev, v=view: self._on_current(v, cur.row()))
@@ -164,7 +167,8 @@ class MainWindow(QMainWindow):
     def set_backend(self, backend: Core) -> None:
         """The core is up (it starts after the window is shown)."""
         self.backend = backend
-        self.rows.upsert(backend.manager.jobs())
+        self.rows.upsert(backend.initial_jobs if backend.initial_jobs is not None
+                         else backend.manager.jobs())
         self.status.set_ready(backend.server_url)
         self.set_account(backend.username)
         self.intake.set_manager(backend.manager)
@@ -236,8 +240,10 @@ class MainWindow(QMainWindow):
         job = self.job(job_id)
         if job is None:
             return
-        history = self.manager.history(job_id) if self.manager else []
-        self.details.show_job(job, history)
+        self.details.show_job(job, self.details.history_for(job_id))
+        if self.manager is not None:  # the history is read off the GUI thread
+            self.calls.submit(self.manager.history, job_id,
+                              on_done=lambda h, jid=job_id: self.details.set_history(jid, h))
 
     def _tick(self) -> None:
         self.rows.tick_countdowns()
@@ -291,6 +297,7 @@ class MainWindow(QMainWindow):
         self._quitting = True
         self._save_geometry()
         self._ticker.stop()
+        self.calls.stop()
         self.attention.close()
         event.accept()
 

@@ -57,14 +57,18 @@ def test_a_dropped_video_goes_through_to_done(make_window, qtbot, server, sample
     window.completed_view.selectRow(0)
     assert "320x240" in window.details.facts.text()
     assert f"Server video id: {job.video_id}" in window.details.result.text()
-    assert "done" in window.details.history.toPlainText()
+    qtbot.waitUntil(lambda: "done" in window.details.history.toPlainText(), timeout=10_000)
     assert not window.dialogs.opened  # nothing went wrong, nothing popped up
+    # ...but the desktop is told the batch is done.
+    qtbot.waitUntil(lambda: ("Uploads finished", "1 uploaded") in window.attention.tray.history,
+                    timeout=10_000)
 
 
 def test_corrupt_files_fail_with_their_code_and_one_plain_text_dialog(
         make_window, qtbot, tmp_path, corrupt_video):
     # File names are file-provided text: markup in them must be shown literally.
-    hostile = [tmp_path / "<b>bold</b> take.mp4", tmp_path / '<img src="x.png"> take.mp4']
+    # (no "/" in a file name, so no closing tags: an opening <b> is enough to embolden)
+    hostile = [tmp_path / "<b>bold take.mp4", tmp_path / '<img src="x.png"> take.mp4']
     for path in hostile:
         shutil.copy(corrupt_video, path)
     window = make_window()
