@@ -149,6 +149,7 @@ class JobActions:
             if result:
                 backend.username = dialog.user_edit.text().strip()
                 self.w.set_account(backend.username)
+                self.w.note_keyring()
                 self.w.calls.submit(backend.manager.sign_in_completed)
 
         self.w.dialogs.show(dialog, done)

@@ -173,8 +173,17 @@ class MainWindow(QMainWindow):
         self.set_account(backend.username)
         self.intake.set_manager(backend.manager)
         self._tick()
+        self.note_keyring()
         if not backend.username and not backend.embedded:
             self.actions_.sign_in(f"Sign in to {backend.server_url} to upload.")
+
+    def note_keyring(self) -> None:
+        """Said once: without a keyring the sign-in is not remembered after closing."""
+        if self.backend is not None and self.backend.token_memory_only() \
+                and not getattr(self, "_keyring_noted", False) and not self.backend.embedded:
+            self._keyring_noted = True
+            self.status.set_summary("No keyring on this system: your sign-in is kept in memory "
+                                    "until the app closes.")
 
     def set_account(self, username: str) -> None:
         self.account_button.setText(f"signed in: {username}" if username else "Sign in…")

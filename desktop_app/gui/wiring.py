@@ -96,4 +96,5 @@ def build_core(settings: Settings, server_url: str | None,
             own_server.stop()
 
     return Core(manager=manager, server_url=url, username=username, sign_in=sign_in,
-                embedded=embedded, stop=stop, initial_jobs=manager.jobs())
+                embedded=embedded, stop=stop, initial_jobs=manager.jobs(),
+                token_memory_only=lambda: bool(getattr(client.auth.store, "memory_only", False)))

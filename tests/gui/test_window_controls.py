@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QTableView
 
+from desktop_app import paths
 from desktop_app.gui.queue_model import Tab
+from desktop_app.gui.signin_dialog import SignInDialog
 from desktop_app.jobs.model import JobState
+from desktop_app.settings import Settings
 from tests.gui.helpers import rows, states
 
 
@@ -65,3 +71,38 @@ def test_window_size_and_tab_are_remembered(make_window, qtbot):
     again = make_window()
     assert again.size() == size
     assert again.tabs.currentIndex() == 2
+
+
+class _NoKeyring(KeyringBackend):
+    """A system without a working keyring (a real backend class that refuses)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service, username):
+        raise KeyringError("no secret service")
+
+    def set_password(self, service, username, password):
+        raise KeyringError("no secret service")
+
+    def delete_password(self, service, username):
+        raise KeyringError("no secret service")
+
+
+def test_configured_server_asks_to_sign_in_and_says_once_when_no_keyring(
+        make_window, qtbot, server, sample_video):
+    keyring.set_keyring(_NoKeyring())
+    window = make_window(Settings(server_url=server.url))
+    dialogs = window.dialogs.of_type(SignInDialog)
+    assert len(dialogs) == 1 and dialogs[0].server_edit.text() == server.url
+    assert window.account_button.text() == "Sign in…"
+    dialog = dialogs[0]
+    dialog.user_edit.setText(server.username)
+    dialog.password_edit.setText(server.password)
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.submit()
+    assert window.account_button.text() == f"signed in: {server.username}"
+    assert "No keyring on this system" in window.status.summary_label.text()
+    settings_text = paths.settings_path().read_text()
+    assert server.password not in settings_text and "access_token" not in settings_text
+    window.add_paths([str(sample_video)])
+    qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.DONE}, timeout=120_000)
