@@ -35,8 +35,6 @@ import make_icons  # noqa: E402
 from desktop_app import APP_NAME, __version__  # noqa: E402
 
 OUT = HERE / "out"
-DIST = OUT / "dist"
-BUNDLE = DIST / APP_NAME
 INSTALL_DIR = f"opt/{APP_NAME}"
 MAINTAINER = "Video Uploader maintainers <maintainers@example.invalid>"
 
@@ -64,13 +62,14 @@ def tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def build_bundle(python: str = sys.executable) -> Path:
-    """Run PyInstaller on the spec, then drop debug info (not symbols) from binaries."""
+def build_bundle(out: Path = OUT, python: str = sys.executable) -> Path:
+    """Run PyInstaller on the spec, then drop debug info and static symbols."""
     _run([python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-          "--distpath", str(DIST), "--workpath", str(OUT / "build"),
+          "--distpath", str(out / "dist"), "--workpath", str(out / "build"),
           str(HERE / "video_uploader.spec")], cwd=ROOT)
-    strip_debug(BUNDLE)
-    return BUNDLE
+    bundle = out / "dist" / APP_NAME
+    strip_debug(bundle)
+    return bundle
 
 
 def _sections(path: Path) -> str:
@@ -146,31 +145,32 @@ def write_control(root: Path) -> None:
     (debian / "control").write_text(text)
 
 
-def build_deb(bundle: Path = BUNDLE) -> Path:
-    root = OUT / "deb-root"
+def build_deb(bundle: Path, out: Path = OUT, *, xz_level: int = 9) -> Path:
+    root = out / "deb-root"
     stage(bundle, root)
     write_control(root)
-    deb = OUT / f"{APP_NAME}_{__version__}_amd64.deb"
+    deb = out / f"{APP_NAME}_{__version__}_amd64.deb"
     if deb.exists():
         deb.unlink()
     # xz -9 shrinks the OpenCV/Qt/numpy binaries best; --threads-max uses both cores.
-    _run(["dpkg-deb", "--root-owner-group", "-Zxz", "-z9", "--threads-max=2",
+    _run(["dpkg-deb", "--root-owner-group", "-Zxz", f"-z{xz_level}", "--threads-max=2",
           "--build", str(root), str(deb)])
     shutil.rmtree(root)
     return deb
 
 
-def build(*, reuse: bool = False) -> BuildResult:
+def build(out: Path = OUT, *, reuse: bool = False, xz_level: int = 9) -> BuildResult:
+    """Bundle + .deb under out (packaging/out by default; tests pass a temp dir so
+    parallel runs never share a tree)."""
     started = time.perf_counter()
     for tool in ("dpkg-deb", "readelf"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} not found: install dpkg-dev/binutils to build the .deb")
-    make_icons.build_containers(OUT / "icons")
-    if reuse and (BUNDLE / APP_NAME).exists():
-        bundle = BUNDLE
-    else:
-        bundle = build_bundle()
-    deb = build_deb(bundle)
+    make_icons.build_containers(OUT / "icons")  # the spec reads icons from packaging/out
+    bundle = out / "dist" / APP_NAME
+    if not (reuse and (bundle / APP_NAME).exists()):
+        bundle = build_bundle(out)
+    deb = build_deb(bundle, out, xz_level=xz_level)
     return BuildResult(bundle, deb, tree_bytes(bundle), deb.stat().st_size,
                        time.perf_counter() - started)
 
@@ -178,9 +178,11 @@ def build(*, reuse: bool = False) -> BuildResult:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Build the bundle and the .deb.")
     parser.add_argument("--reuse", action="store_true", help="reuse packaging/out/dist if built")
+    parser.add_argument("--xz-level", type=int, default=9, choices=range(0, 10),
+                        help="xz preset for dpkg-deb (default 9: smallest download)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # make_icons may draw PNGs
-    result = build(reuse=args.reuse)
+    result = build(reuse=args.reuse, xz_level=args.xz_level)
     print(f"bundle {result.bundle} {result.bundle_bytes / 1e6:.1f} MB")
     print(f"deb    {result.deb} {result.deb_bytes / 1e6:.1f} MB")
     print(f"built in {result.seconds:.0f} s")

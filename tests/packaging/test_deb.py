@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "packaging"))
 
 pytestmark = [
     pytest.mark.slow,
+    # The module's first test pays for the build (PyInstaller + xz -9): minutes, not seconds.
+    pytest.mark.timeout(1800),
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason=".deb is built on Linux"),
     pytest.mark.skipif(not shutil.which("dpkg-deb"), reason="dpkg-deb not installed"),
 ]
@@ -30,11 +32,12 @@ MAX_DEB_BYTES = 90 * 1000 * 1000  # the issue's download-size budget
 
 
 @pytest.fixture(scope="module")
-def built():
+def built(tmp_path_factory):
     pytest.importorskip("PyInstaller")
     import build_deb
 
-    return build_deb.build()
+    # A private output tree: parallel runs and the developer's packaging/out stay apart.
+    return build_deb.build(tmp_path_factory.mktemp("package-out"))
 
 
 @pytest.fixture(scope="module")
