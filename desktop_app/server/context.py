@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -24,6 +25,7 @@ class UploadState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     hasher: object | None = None
     hashed_to: int = 0
+    holder: Callable[[], None] | None = None  # aborts the connection of the PATCH holding the lock
 
 
 class InflightGate:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
-import struct
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +25,7 @@ from desktop_app.server.config import TUS_PATH
 from desktop_app.server.errors import ApiError, error_bytes
 from desktop_app.server.faults import FaultRule, Faults
 from desktop_app.server.metrics import Metrics
-from desktop_app.server.protocol import TRANSPORT_KEY
+from desktop_app.server.protocol import TRANSPORT_KEY, abort_transport
 
 log = logging.getLogger("desktop_app.server")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -143,17 +141,7 @@ class ApiMiddleware:
                                  counts_for_policy=path.startswith("/api/v1/") and not path.startswith(_NOT_POLICY))
 
 
-def _abort(transport: Any) -> None:
-    """Drop the connection with a TCP reset (as a crashed peer or a middlebox would):
-    SO_LINGER with a zero timeout makes close() send RST instead of FIN."""
-    if transport is None or transport.is_closing():
-        return
-    sock = transport.get_extra_info("socket")
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except (AttributeError, OSError):
-        pass  # still aborted below, just perhaps with FIN
-    transport.abort()
+_abort = abort_transport
 
 
 def _dropping_receive(receive: Receive, limit: int, abort: Callable[[], None]) -> Receive:

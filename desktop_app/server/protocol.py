@@ -9,7 +9,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import uuid
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
@@ -18,6 +21,19 @@ TRANSPORT_KEY = "desktop_app.transport"
 # pause/resume round trip per 64 KiB. 1 MiB keeps memory bounded and cuts that overhead.
 BODY_HIGH_WATER = 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024  # request line + headers; httptools itself sets no limit
+
+
+def abort_transport(transport: Any) -> None:
+    """Drop the connection with a TCP reset (as a crashed peer or a middlebox would):
+    SO_LINGER with a zero timeout makes close() send RST instead of FIN."""
+    if transport is None or transport.is_closing():
+        return
+    sock = transport.get_extra_info("socket")
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except (AttributeError, OSError):
+        pass  # still aborted below, just perhaps with FIN
+    transport.abort()
 
 
 class HeadersTooLarge(Exception):

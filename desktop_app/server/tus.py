@@ -18,6 +18,7 @@ import os
 import time
 import uuid
 from email.utils import formatdate
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,13 @@ from desktop_app.server.config import TUS_PATH
 from desktop_app.server.context import AppContext, UploadState
 from desktop_app.server.errors import ApiError
 from desktop_app.server.idempotency import fingerprint
+from desktop_app.server.protocol import TRANSPORT_KEY, abort_transport
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration"
 ALGORITHMS = ("sha1", "sha256")
 OCTETS = "application/offset+octet-stream"
+LOCK_WAIT_S = 5.0
 
 
 def _int_header(request: Request, name: str) -> int:
@@ -186,7 +189,9 @@ class TusHandlers:
         checksum = parse_checksum(request.headers.get("upload-checksum"))
         upload_id = row["upload_id"]
         state = self.ctx.upload_state(upload_id)
-        async with state.lock:
+        await self._take_lock(state)
+        state.holder = partial(abort_transport, request.scope.get("extensions", {}).get(TRANSPORT_KEY))
+        try:
             current = (self.ctx.store.upload(upload_id) or row)["offset"]
             if offset != current:
                 raise ApiError("UPLOAD_OFFSET_MISMATCH", f"Upload-Offset is {offset} but the server has "
@@ -196,6 +201,24 @@ class TusHandlers:
                 raise ApiError("FILE_TOO_LARGE", "The body goes past the declared Upload-Length.")
             with self.ctx.gate:
                 return await self._stream(request, row, state, offset, checksum)
+        finally:
+            state.holder = None
+            state.lock.release()
+
+    async def _take_lock(self, state: UploadState) -> None:
+        """One PATCH per upload at a time. A client resuming after a connection it
+        thinks is dead may find the server still holding that old request (no RST
+        reached us): after a grace period the old connection is aborted, so the old
+        PATCH keeps what it stored and the new one continues from there."""
+        for attempt in range(2):
+            try:
+                await asyncio.wait_for(state.lock.acquire(), timeout=LOCK_WAIT_S)
+                return
+            except TimeoutError:
+                if attempt == 0 and state.holder is not None:
+                    state.holder()
+        raise ApiError("REQUEST_IN_PROGRESS", "Another PATCH to this upload is still running; "
+                       "re-read the offset with HEAD shortly and continue.", retry_after=1)
 
     async def _stream(self, request: Request, row: dict[str, Any], state: Any, offset: int,
                       checksum: tuple[str, bytes] | None) -> int:

@@ -240,3 +240,36 @@ def test_request_in_progress_then_overload(server_factory, sample_video):
             worker.join(30)
         assert result["r"].status_code == 201
         assert result["r"].json()["sha256"] == sha256_of(sample_video)
+
+
+def test_stalled_patch_is_cut_off_when_the_client_resumes(server):
+    """A PATCH whose client vanished without a reset holds the upload; a new PATCH
+    from the resuming client makes the server abort the old connection after a grace
+    period, keep its bytes, and carry on."""
+    data = bytes(range(256)) * 64  # 16 KiB
+    with client(server) as c:
+        url = create_upload(c, len(data))
+        stalled = SlowBody(data[:1000], data[1000:])
+        errors: list[BaseException] = []
+
+        def old_client() -> None:
+            try:
+                patch(c, url, 0, stalled)  # type: ignore[arg-type]
+            except httpx.TransportError as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=old_client)
+        worker.start()
+        try:
+            wait_inflight(server, 1)
+            with client(server) as resumed:
+                r = patch(resumed, url, 1000, data[1000:])
+                assert r.status_code == 204, r.text
+                assert r.headers["upload-offset"] == str(len(data))
+        finally:
+            stalled.release.set()
+            worker.join(30)
+        assert errors, "the stalled request should have been cut off"
+        sid = new_session(c, server.username)
+        video = c.post(f"/sessions/{sid}/videos", json={"upload_id": url, "user_id": server.username}).json()
+        assert video["sha256"] == hashlib.sha256(data).hexdigest()
