@@ -178,11 +178,12 @@ def build(out: Path = OUT, *, reuse: bool = False, xz_level: int = 9) -> BuildRe
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Build the bundle and the .deb.")
     parser.add_argument("--reuse", action="store_true", help="reuse packaging/out/dist if built")
+    parser.add_argument("--out", type=Path, default=OUT, help="output dir (default packaging/out)")
     parser.add_argument("--xz-level", type=int, default=9, choices=range(0, 10),
                         help="xz preset for dpkg-deb (default 9: smallest download)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # make_icons may draw PNGs
-    result = build(reuse=args.reuse, xz_level=args.xz_level)
+    result = build(args.out.resolve(), reuse=args.reuse, xz_level=args.xz_level)
     print(f"bundle {result.bundle} {result.bundle_bytes / 1e6:.1f} MB")
     print(f"deb    {result.deb} {result.deb_bytes / 1e6:.1f} MB")
     print(f"built in {result.seconds:.0f} s")

@@ -47,7 +47,8 @@ QT_PLUGINS: dict[str, list[str]] = {
     "xcbglintegrations": ["*"],
     "wayland-shell-integration": ["*xdg-shell*"],
     "wayland-decoration-client": ["*bradient*"],
-    "wayland-graphics-integration-client": ["*wayland-egl*"],
+    # No wayland-graphics-integration-client: wayland-egl is for OpenGL windows only
+    # (raster widgets use shared memory) and would pull in QtOpenGL.
     "platformthemes": ["*xdgdesktopportal*"],  # native file dialogs via the portal
     "platforminputcontexts": ["*compose*", "*ibus*"],  # dead keys, input methods
     "imageformats": ["*qjpeg*", "*qico*"],

@@ -6,7 +6,8 @@ never bundles (glibc, libGL/libEGL). Qt's xcb platform plugin is the long tail.
 
 `needed_libraries(root)` reads DT_NEEDED of every ELF file in the bundle with readelf
 and returns the sonames not provided by the bundle itself; `unowned(...)` maps them to
-Debian packages with `dpkg -S` so a test can prove every one is in Depends.
+Debian packages (`dpkg -S`, else the policy name) so a test can prove every one is
+in Depends.
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ from pathlib import Path
 
 # Alternatives cover the 64-bit time_t renames (Debian 13, Ubuntu 24.04).
 DEPENDS = [
-    "libstdc++6", "libgcc-s1", "zlib1g",
-    "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libsystemd0",
-    "libfontconfig1", "libfreetype6", "libexpat1", "libpng16-16 | libpng16-16t64",
-    "libegl1", "libgl1", "libopengl0",
-    "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
-    "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0", "libxcb-render0",
-    "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-xfixes0", "libxcb-xkb1",
-    "libxcb-util1", "libxkbcommon0", "libxkbcommon-x11-0",
-    "libwayland-client0", "libwayland-cursor0", "libwayland-egl1",
+    "libstdc++6", "libgcc-s1",
+    "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libfontconfig1", "libfreetype6",
+    "libbrotli1", "libegl1", "libgl1",
+    "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-glx0", "libxcb-icccm4",
+    "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0",
+    "libxcb-render0", "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-xfixes0",
+    "libxcb-xkb1", "libxcb-util1", "libxkbcommon0", "libxkbcommon-x11-0",
+    "libwayland-client0", "libwayland-cursor0",
     "libgssapi-krb5-2",  # QtNetwork links it (the app uses QLocalServer only)
 ]
 # The keyring needs a Secret Service provider to remember sign-ins across restarts;
@@ -68,14 +68,25 @@ def needed_libraries(root: Path) -> set[str]:
     return {name for name in needed - provided if not _LIBC.match(name)}
 
 
-def owning_packages(sonames: set[str]) -> dict[str, str | None]:
-    """soname -> Debian package that ships it on this host (None when not installed)."""
-    owners: dict[str, str | None] = {}
+def policy_package_name(soname: str) -> str:
+    """Debian policy 8.1 name for a library package: libfoo.so.4 -> libfoo4,
+    libxkbcommon-x11.so.0 -> libxkbcommon-x11-0 (a hyphen when the name ends in a digit)."""
+    name, _, version = soname.partition(".so.")
+    version = version.split(".")[0]
+    name = name.lower().replace("_", "-")
+    return f"{name}-{version}" if name[-1].isdigit() else f"{name}{version}"
+
+
+def owning_packages(sonames: set[str]) -> dict[str, str]:
+    """soname -> Debian package that ships it: asked of dpkg when the library is
+    installed on this host, else the policy name (e.g. on a CI machine without Qt's
+    xcb runtime libraries)."""
+    owners: dict[str, str] = {}
     for soname in sorted(sonames):
         out = subprocess.run(["dpkg", "-S", f"*/{soname}"], capture_output=True, text=True,
                              check=False).stdout
         match = re.match(r"^([^:,\s]+)", out)
-        owners[soname] = match.group(1) if match else None
+        owners[soname] = match.group(1) if match else policy_package_name(soname)
     return owners
 
 
@@ -86,7 +97,7 @@ def depends_names() -> set[str]:
     return names
 
 
-def unowned(root: Path) -> dict[str, str | None]:
+def unowned(root: Path) -> dict[str, str]:
     """Needed host libraries whose package is missing from DEPENDS (should be empty)."""
     allowed = depends_names()
     return {so: pkg for so, pkg in owning_packages(needed_libraries(root)).items()

@@ -40,6 +40,8 @@ def test_spec_and_build_scripts_compile():
     ("PySide6/Qt/plugins/imageformats/libqjpeg.so", True),
     ("PySide6/Qt/plugins/imageformats/libqtiff.so", False),
     ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+    ("PySide6/Qt/plugins/wayland-graphics-integration-client/libqt-plugin-wayland-egl.so", False),
+    ("PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so", True),
     ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),
     ("PySide6/plugins/platforms/qwindows.dll", True),
     ("PySide6/Qt/lib/libQt6Quick.so.6", False),
@@ -178,3 +180,16 @@ def test_symlinks_to_dropped_libraries_are_dropped_too():
              ("libQt6Svg.so.6", "PySide6/Qt/lib/libQt6Svg.so.6", "SYMLINK"),
              ("resources/icons/x.png", "/repo/resources/icons/x.png", "DATA")]
     assert bundle_rules.drop_dangling_symlinks(datas, kept) == [datas[0], datas[2]]
+
+
+@pytest.mark.parametrize("soname, package", [
+    ("libxcb-icccm.so.4", "libxcb-icccm4"),
+    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+    ("libEGL.so.1", "libegl1"),
+    ("libdbus-1.so.3", "libdbus-1-3"),
+])
+def test_unknown_host_libraries_map_to_debian_policy_names(soname, package):
+    import linux_deps
+
+    assert linux_deps.policy_package_name(soname) == package
+    assert package in linux_deps.depends_names()  # and the .deb depends on it
