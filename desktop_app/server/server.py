@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 import threading
 
@@ -16,7 +17,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     """Bind first, so the caller knows the port (port 0 = any free one) before serving."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if os.name != "nt":  # on Windows SO_REUSEADDR would let two servers share the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
     except OSError:
@@ -45,9 +47,4 @@ def make_server(built: BuiltApp, *, log_level: str = "warning", access_log: bool
         timeout_graceful_shutdown=3, server_header=False,
     )
     return ReadyServer(config)
-
-
-def serve_forever(server: ReadyServer, sock: socket.socket) -> None:
-    server.run(sockets=[sock])
-
 
