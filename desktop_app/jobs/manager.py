@@ -78,6 +78,9 @@ class JobManager:
         self._on_event = on_event or (lambda event: None)
         self._lock = threading.RLock()
         self._controls: dict[str, Control] = {}
+        # pause/cancel asked of a running stage: outlives that stage, so a stage that
+        # finishes before it notices hands the request on to the next one.
+        self._requested: dict[str, str] = {}
         self._closing = False
         self._finished = threading.Condition()
         self.monitor = Monitor(self._emit)
@@ -288,14 +291,20 @@ class JobManager:
     def control_for(self, job_id: str) -> Control:
         with self._lock:
             control = Control()
-            if self._closing:
-                control.stop("shutdown")
+            reason = "shutdown" if self._closing else self._requested.get(job_id)
+            if reason:
+                control.stop(reason)
             self._controls[job_id] = control
             return control
 
-    def release(self, job_id: str) -> None:
+    def release(self, job_id: str, control: Control) -> None:
+        job = self.store.get(job_id)
         with self._lock:
-            self._controls.pop(job_id, None)
+            # The next stage may already run with its own control: leave that one be.
+            if self._controls.get(job_id) is control:
+                del self._controls[job_id]
+            if job is None or job.state.finished or job.state is S.PAUSED:
+                self._requested.pop(job_id, None)  # the request was carried out
 
     # ---- internals --------------------------------------------------------------------
 
@@ -309,6 +318,8 @@ class JobManager:
         with self._lock:
             control = self._controls.get(job_id)
         if control is not None:
+            with self._lock:
+                self._requested[job_id] = reason
             control.stop(reason)  # the worker moves the job when its stage stops
             return
         try:
@@ -319,9 +330,13 @@ class JobManager:
             with self._lock:
                 control = self._controls.get(job_id)
             if control is not None:  # a worker picked it up meanwhile
+                with self._lock:
+                    self._requested[job_id] = reason
                 control.stop(reason)
 
     def _requeue(self, job_id: str, allowed: set[JobState], note: str, **changes: Any) -> None:
+        with self._lock:
+            self._requested.pop(job_id, None)  # resumed / retried: an old request is void
         try:
             job = self._move(job_id, S.QUEUED, allowed_from=allowed, note=note, **changes)
         except IllegalTransition:

@@ -204,7 +204,7 @@ class StageRunner:
             log.exception("unexpected error in job %s", job_id, extra={"job_id": job_id})
             self.failures.handle(job_id, unexpected(exc), ctl)
         finally:
-            self.m.release(job_id)
+            self.m.release(job_id, ctl)
 
     def _enter(self, job: Job, state: JobState) -> Job:
         try:

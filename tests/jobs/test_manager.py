@@ -17,6 +17,7 @@ from desktop_app.jobs.model import (
     JobAttempt,
     JobChanged,
     JobProgress,
+    JobRemoved,
     JobState,
     SignInRequired,
     Stage,
@@ -288,3 +289,28 @@ def test_transient_fault_is_a_row_state_with_attempt_events_not_a_failure(server
     snap = manager.monitor.snapshot()
     assert snap.errors_by_code["SERVICE_UNAVAILABLE"] == 2
     assert snap.retries_by_endpoint == {"POST /api/v1/sessions/{id}/videos": 2}
+
+
+def test_pause_all_then_resume_all_and_remove(server_factory, big_clip, clips, tmp_path):
+    srv = server_factory(chunk_size=256 * 1024)
+    rec = Recorder()
+    manager = manager_for(srv, tmp_path / "jobs.db", rec, client=client_for(srv, kbps=1024),
+                          upload_workers=1)
+    manager.start()
+    try:
+        jobs = manager.add_files([str(big_clip), str(clips[0]), str(clips[1])])
+        ids = {j.job_id for j in jobs}
+        rec.wait(lambda ev: any(isinstance(e, JobProgress) and e.stage is Stage.UPLOAD
+                                for e in ev))
+        manager.pause()  # everything: the running upload and the queued ones
+        rec.wait(lambda ev: all(manager.get(j).state is S.PAUSED for j in ids), timeout=10)
+        removed = jobs[2].job_id
+        manager.remove(removed)
+        assert manager.get(removed) is None and rec.of(JobRemoved)[0].job_id == removed
+        manager.resume()
+        rec.wait(rec.all_finished(ids - {removed}))
+    finally:
+        manager.shutdown()
+    assert {j.state for j in manager.jobs()} == {S.DONE}
+    assert sorted(v["sha256"] for v in server_videos(srv)) == sorted(
+        [sha256(big_clip), sha256(clips[0])])
