@@ -73,7 +73,9 @@ HOST_LIBS = [
 # Data never needed at run time.
 EXCLUDED_DATA = [
     "PySide6/Qt/translations/*",  # the UI is English-only
+    "PySide6/translations/*",  # (Windows wheel layout)
     "PySide6/Qt/qml/*",
+    "PySide6/qml/*",
     "PySide6/Qt/metatypes/*",
     "PySide6/Qt/libexec/*",
     "PySide6/*.pyi",
