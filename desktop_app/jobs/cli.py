@@ -130,8 +130,12 @@ def _upload(args: argparse.Namespace) -> int:
         planned: list[tuple[str, str | None, dict[str, Any] | None]] = []
         to_retry: list[str] = []
         new_jobs: list[Job] = []
+        seen: dict[str, str | None] = {}  # the same file named twice is one job
         for file in args.files:
             path = os.path.abspath(file)
+            if path in seen and seen[path] is not None:
+                planned.append((file, seen[path], {"resumed": False}))
+                continue
             try:
                 size, mtime_ns = integrity.file_identity(path)
             except AppError as err:
@@ -154,6 +158,7 @@ def _upload(args: argparse.Namespace) -> int:
             job = manager.new_job(path, user_id=args.user_id, session_id=args.session,
                                   session_title=args.session_title, recorded_at=args.recorded_at)
             new_jobs.append(job)
+            seen[path] = job.job_id
             planned.append((file, job.job_id, {"resumed": False}))
         if new_jobs and not args.session and not args.session_title:
             batch_title = time.strftime("Upload %Y-%m-%d %H:%M")  # one session per run

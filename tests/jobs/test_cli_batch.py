@@ -90,8 +90,11 @@ def test_permanent_fault_fails_some_the_rest_complete_and_retry_all_failed_finis
 def test_rerun_reports_stored_files_as_done_without_sending_and_force_sends_again(
         server, batch, monkeypatch, capsys):
     files = batch[:2]
-    code, first = run_cli(_upload_args(server, files), monkeypatch, capsys, server.password)
-    assert code == 0
+    code, first = run_cli(_upload_args(server, [*files, files[0]]), monkeypatch, capsys,
+                          server.password)
+    assert code == 0 and first[2]["job_id"] == first[0]["job_id"]  # named twice: one job
+    assert len(server_videos(server)) == 2
+    first = first[:2]
     code, again = run_cli(_upload_args(server, files), monkeypatch, capsys, server.password)
     assert code == 0
     assert [r["job_id"] for r in again] == [r["job_id"] for r in first]
