@@ -164,8 +164,7 @@ def _upload(args: argparse.Namespace) -> int:
             batch_title = time.strftime("Upload %Y-%m-%d %H:%M")  # one session per run
             for job in new_jobs:
                 job.session_title = batch_title
-        for job in new_jobs:
-            manager.queue(job)  # committed before anything is reported
+        manager.queue_many(new_jobs)  # committed before anything is reported
         ids = {jid for _, jid, _ in planned if jid}
         test_hook("queued", ",".join(sorted(ids)))
         try:

@@ -149,12 +149,10 @@ class JobManager:
         if not session_id and not session_title:
             # One session per batch, created on first upload (see StageRunner.session_for).
             session_title = time.strftime("Upload %Y-%m-%d %H:%M")
-        added = []
-        for path in paths:
-            job = self.new_job(path, user_id=user_id, session_id=session_id,
-                               session_title=session_title, recorded_at=recorded_at)
-            added.append(self.queue(job))
-        return added
+        jobs = [self.new_job(path, user_id=user_id, session_id=session_id,
+                             session_title=session_title, recorded_at=recorded_at)
+                for path in paths]
+        return self.queue_many(jobs)
 
     def new_job(self, path: str, *, user_id: str | None = None, session_id: str | None = None,
                 session_title: str | None = None, recorded_at: str | None = None) -> Job:
@@ -171,11 +169,16 @@ class JobManager:
                    recorded_at=recorded_at, idempotency_key=str(uuid.uuid4()))
 
     def queue(self, job: Job) -> Job:
-        """Store the job (committed), then announce it, then hand it to a worker."""
-        job = self.store.add(job)
-        self._emit(JobAdded(job))
-        self._enqueue(job)
-        return job
+        return self.queue_many([job])[0]
+
+    def queue_many(self, jobs: list[Job]) -> list[Job]:
+        """Store the jobs (committed), then announce them, then hand them to workers."""
+        jobs = self.store.add_many(jobs)
+        for job in jobs:
+            self._emit(JobAdded(job))
+        for job in jobs:
+            self._enqueue(job)
+        return jobs
 
     def _enqueue(self, job: Job) -> None:
         with self._lock:

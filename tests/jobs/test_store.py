@@ -142,3 +142,15 @@ def test_store_from_a_newer_app_is_refused(tmp_path):
     db.close()
     with pytest.raises(AppError, match="newer than this app"):
         JobStore(tmp_path / "new.db")
+
+
+def test_add_many_commits_all_or_nothing(tmp_path):
+    store = JobStore(tmp_path / "j.db")
+    existing = store.add(_job("/videos/x.mp4"))
+    batch = [_job(f"/videos/{i}.mp4") for i in range(3)]
+    batch[2].job_id = existing.job_id  # a clash: the whole batch must not half-land
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_many(batch)
+    assert [j.path for j in store.jobs()] == ["/videos/x.mp4"]
+    added = store.add_many([_job(f"/videos/{i}.mp4") for i in range(3)])
+    assert len(store.jobs()) == 4 and all(j.idempotency_key for j in added)
