@@ -43,6 +43,9 @@ class CallQueue(QObject):
         self._queue.put((fn, args, on_done))
 
     def _run(self) -> None:
+        from desktop_app.gui.startup import lower_thread_priority
+
+        lower_thread_priority()
         while True:
             item = self._queue.get()
             if item is _STOP:

@@ -107,6 +107,9 @@ class FileIntake(QObject):
             t.join(timeout)
 
     def _work(self, manager: JobManagerAPI, paths: list[str], options: dict) -> None:
+        from desktop_app.gui.startup import lower_thread_priority
+
+        lower_thread_priority()
         result = IntakeResult()
         try:
             videos, result.not_video, result.missing = collect(paths)

@@ -228,7 +228,9 @@ class MainWindow(QMainWindow):
                 self.attention.job_failed(job)
 
     def _on_intake(self, result: IntakeResult) -> None:
-        self.rows.upsert(result.added)  # no-op for rows the events already delivered
+        # Only rows the events have not delivered yet (touching 5,000 known rows again
+        # would cost a repaint each).
+        self.rows.upsert([j for j in result.added if j.job_id not in self.rows.rows])
         self.status.set_summary(result.summary())
 
     def _on_counts(self, queue: int, failed: int, completed: int) -> None:
@@ -255,18 +257,16 @@ class MainWindow(QMainWindow):
                               on_done=lambda h, jid=job_id: self.details.set_history(jid, h))
 
     def _tick(self) -> None:
-        self.rows.tick_countdowns()
-        waiting = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.WAITING_RETRY)
+        t = self.rows.tick()
         # The manager reports "retrying" once, on the first failed attempt, and "online"
         # only on a breaker change; what the user should see follows the rows.
         state = self.status.connection.state
-        if state is ConnectionState.RETRYING and not waiting:
+        if state is ConnectionState.RETRYING and not t.waiting_retry:
             self.status.set_connection(ConnectionChanged(ConnectionState.ONLINE))
-        elif state is ConnectionState.ONLINE and waiting:
+        elif state is ConnectionState.ONLINE and t.waiting_retry:
             self.status.set_connection(ConnectionChanged(ConnectionState.RETRYING))
         self.status.refresh()
-        uploading = sum(1 for r in self.rows.rows.values() if r.job.state is JobState.UPLOADING)
-        self.status.set_work(uploading, self.rows.total_rate(), self.rows.jobs_left())
+        self.status.set_work(t.uploading, t.rate, t.left)
 
     # -- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -290,8 +290,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ------------------------------------------------------------------------
     def work_in_flight(self) -> int:
-        return sum(1 for r in self.rows.rows.values()
-                   if not r.job.state.finished and r.job.state is not JobState.PAUSED)
+        return self.rows.tick().in_flight
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         busy = self.work_in_flight()

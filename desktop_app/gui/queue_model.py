@@ -211,6 +211,15 @@ def _display(row: Row, col: Col) -> str:
     return ""
 
 
+@dataclass
+class Tally:
+    left: int = 0  # not finished (paused included)
+    in_flight: int = 0  # not finished and not paused
+    waiting_retry: int = 0
+    uploading: int = 0
+    rate: float = 0.0  # bytes/s over the uploads
+
+
 class JobRows(QObject):
     """The GUI's copy of every job; routes each change to the right tab's model."""
 
@@ -229,9 +238,6 @@ class JobRows(QObject):
 
     def counts(self) -> tuple[int, int, int]:
         return tuple(self.models[t].rowCount() for t in (Tab.QUEUE, Tab.FAILED, Tab.COMPLETED))  # type: ignore[return-value]
-
-    def jobs_left(self) -> int:
-        return sum(1 for r in self.rows.values() if not r.job.state.finished)
 
     def upsert(self, jobs: list[Job]) -> None:
         """Add or update jobs; new ones are inserted in one batch per tab."""
@@ -285,13 +291,24 @@ class JobRows(QObject):
         self.models[self._tab[ev.job_id]]._changed(ev.job_id, [Col.STAGE, Col.STATUS])
         self.job_updated.emit(ev.job_id)
 
-    def tick_countdowns(self) -> None:
-        """Once a second: refresh the 'next in N s' of rows waiting to retry."""
+    def tick(self) -> Tally:
+        """Once a second, one pass over the rows: refresh the 'next in N s' of rows
+        waiting to retry and count what the status bar shows."""
+        t = Tally()
         for job_id, row in self.rows.items():
-            if row.job.state is JobState.WAITING_RETRY and row.attempt is not None:
-                self.models[self._tab[job_id]]._changed(job_id, [Col.STAGE])
-
-    def total_rate(self) -> float:
-        return sum(r.progress.rate for r in self.rows.values()
-                   if r.progress is not None and r.job.state is JobState.UPLOADING
-                   and r.progress.stage is Stage.UPLOAD)
+            state = row.job.state
+            if state.finished:
+                continue
+            t.left += 1
+            if state is JobState.WAITING_RETRY:
+                t.waiting_retry += 1
+                if row.attempt is not None:
+                    self.models[self._tab[job_id]]._changed(job_id, [Col.STAGE])
+            elif state is JobState.UPLOADING:
+                t.uploading += 1
+                if row.progress is not None and row.progress.stage is Stage.UPLOAD:
+                    t.rate += row.progress.rate
+            elif state is not JobState.PAUSED:
+                t.in_flight += 1
+        t.in_flight += t.waiting_retry + t.uploading
+        return t

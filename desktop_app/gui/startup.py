@@ -9,6 +9,8 @@ never at GUI start.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 
@@ -19,6 +21,23 @@ from desktop_app.gui.core import Core
 from desktop_app.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+WORKER_NICENESS = 5
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread (and, on Linux, every thread it starts later) yield the
+    CPU to the GUI thread: when analysis and uploads saturate the cores, the window
+    still gets the CPU first. Linux only (there a thread id is a schedulable entity)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + WORKER_NICENESS))
+    except OSError:
+        pass
 
 
 class BackendStarter(QObject):
@@ -40,6 +59,7 @@ class BackendStarter(QObject):
         self._thread.start()
 
     def _run(self) -> None:
+        lower_thread_priority()  # inherited by the manager's pools and the embedded server
         try:
             from desktop_app.gui.wiring import build_core
 

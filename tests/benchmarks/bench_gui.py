@@ -64,7 +64,7 @@ class HandlerMeter:
     def __init__(self) -> None:
         import importlib
 
-        self.longest: dict[str, float] = {}
+        self.longest: dict[str, tuple[float, float]] = {}  # label -> (wall ms, CPU ms)
         for module, cls_name, names in self.TARGETS:
             cls = getattr(importlib.import_module(module), cls_name)
             for name in names:
@@ -75,13 +75,13 @@ class HandlerMeter:
 
         @functools.wraps(fn)
         def timed(*args, **kwargs):
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 ms = (time.perf_counter() - t) * 1000
-                if ms > self.longest.get(label, 0.0):
-                    self.longest[label] = ms
+                if ms > self.longest.get(label, (0.0, 0.0))[0]:
+                    self.longest[label] = (ms, (time.thread_time() - cpu) * 1000)
 
         return timed
 
@@ -91,8 +91,8 @@ class HandlerMeter:
     def report(self) -> str:
         if not self.longest:
             return "none ran"
-        label, ms = max(self.longest.items(), key=lambda kv: kv[1])
-        return f"{ms:.1f} ms ({label})"
+        label, (ms, cpu) = max(self.longest.items(), key=lambda kv: kv[1][0])
+        return f"{ms:.1f} ms wall, {cpu:.1f} ms on the CPU ({label})"
 
 
 METER: HandlerMeter | None = None
@@ -118,11 +118,14 @@ class Heartbeat:
 
     def _beat(self) -> None:
         now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last - HEARTBEAT_MS / 1000)
+        late = now - self._last - HEARTBEAT_MS / 1000
+        self.longest = max(self.longest, late)
+        self.lates.append(late)
         self._last = now
 
     def start(self) -> None:
         self.longest = 0.0
+        self.lates: list[float] = []
         self._last = time.perf_counter()
         self.timer.start()
 
@@ -130,18 +133,50 @@ class Heartbeat:
         self.timer.stop()
         return self.longest * 1000
 
+    def p99(self) -> float:
+        lates = sorted(self.lates)
+        return lates[int(len(lates) * 0.99)] * 1000 if lates else 0.0
+
 
 def wait_until(cond, timeout: float) -> bool:
-    from PySide6.QtCore import QEventLoop
+    """Run the event loop (as ``app.exec()`` does) until ``cond()`` or the timeout."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    loop = QEventLoop()  # instance method: PySide6 6.12's static processEvents leaks refs
+    if cond():
+        return True
+    loop = QEventLoop()
     deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.002)  # let Qt's timers fire between polls
-    return True
+    check = QTimer()
+    check.setInterval(50)
+
+    def poll() -> None:
+        if cond() or time.monotonic() > deadline:
+            loop.quit()
+
+    check.timeout.connect(poll)
+    check.start()
+    loop.exec()
+    check.stop()
+    return bool(cond())
+
+
+def like_the_app(fn, *args, **kwargs):
+    """Run ``fn`` as the app's start-up thread does (lowered priority, inherited by every
+    thread it starts), so the benchmark's worker threads are scheduled like the app's."""
+    import threading
+
+    from desktop_app.gui.startup import lower_thread_priority
+
+    out: list = []
+
+    def run() -> None:
+        lower_thread_priority()
+        out.append(fn(*args, **kwargs))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out[0]
 
 
 def open_window(server):
@@ -161,7 +196,7 @@ def open_window(server):
     settings = Settings()
     bridge = EventBridge()
     window = MainWindow(settings, bridge, Quiet())
-    core = build_core(settings, None, bridge.post, server=server)
+    core = like_the_app(build_core, settings, None, bridge.post, server=server)
     window.set_backend(core)
     window.show()
     return window, core, bridge
@@ -194,7 +229,7 @@ def bench_upload(server, videos_dir: Path) -> None:
     done = sum(r.job.state.value == "done" for r in window.rows.rows.values())
     print(f"(a) 4 files ({total / 1e6:.1f} MB) analysed and uploaded in {elapsed:.1f} s "
           f"({done}/4 done{'' if ok else ', TIMED OUT'}): longest GUI stall {stall:.1f} ms "
-          f"(target <= 50 ms); longest GUI handler {METER.report()}")
+          f"(target <= 50 ms; p99 {beat.p99():.1f} ms); longest GUI handler {METER.report()}")
     close_window(window, core, bridge)
 
 
@@ -216,21 +251,19 @@ def bench_5000(server, files_dir: Path, sample: Path) -> None:
     for i in range(5000):
         os.link(sample, files_dir / f"clip{i:05d}.mp4")
     window, core, bridge = open_window(server)
-    window.actions_.toggle_pause()  # pause-all first, as a user adding a card's worth would
     METER.reset()
     beat = Heartbeat()
     beat.start()
     t0 = time.perf_counter()
     window.add_paths([str(files_dir)])
-    ok = wait_until(lambda: window.rows.models[Tab.QUEUE].rowCount()
-                    + window.rows.models[Tab.FAILED].rowCount() >= 5000, 120)
+    ok = wait_until(lambda: len(window.rows.rows) >= 5000, 300)
     shown_s = time.perf_counter() - t0
     wait_until(lambda: "added" in window.status.summary_label.text(), 60)
     stall = beat.stop()
     print(f"(b) 5,000 rows: model insert {model_s * 1000:.0f} ms (one batch; target <= 1 s); "
           f"drop -> 5,000 rows visible {shown_s:.2f} s{'' if ok else ' (TIMED OUT)'} "
           f"(folder walk + 5,000 committed jobs); longest GUI stall {stall:.1f} ms "
-          f"(target <= 50 ms); longest GUI handler {METER.report()}; "
+          f"(target <= 50 ms; p99 {beat.p99():.1f} ms); longest GUI handler {METER.report()}; "
           f"summary: {window.status.summary_label.text()!r}")
     close_window(window, core, bridge)
 
@@ -253,7 +286,7 @@ def main() -> int:
     METER = HandlerMeter()
     print(f"idle baseline: longest heartbeat stall with no work {idle_baseline():.1f} ms "
           f"(machine load: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    server = start_embedded_server(_TMP / "server")
+    server = like_the_app(start_embedded_server, _TMP / "server")
     try:
         if not args.skip_upload:
             bench_upload(server, _TMP / "videos")
