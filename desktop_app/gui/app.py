@@ -23,7 +23,7 @@ from desktop_app import APP_DISPLAY_NAME, APP_NAME
 from desktop_app import settings as settings_mod
 from desktop_app.gui import single_instance
 from desktop_app.gui.bridge import EventBridge
-from desktop_app.gui.crash_dialog import CrashDialog, install_excepthook
+from desktop_app.gui.crash_dialog import install_excepthook
 from desktop_app.gui.dialogs import Dialogs
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.startup import BackendStarter
@@ -87,7 +87,12 @@ def run_gui(args: argparse.Namespace) -> int:
     bridge = EventBridge()
     dialogs = Dialogs()
     window = MainWindow(settings, bridge, dialogs)
-    restore_hook = install_excepthook(lambda details: dialogs.show(CrashDialog(details, window)))
+    def show_crash(details: str) -> None:
+        from desktop_app.gui.crash_dialog import CrashDialog
+
+        dialogs.show(CrashDialog(details, window))
+
+    restore_hook = install_excepthook(show_crash)
 
     def receive(handed: list[str]) -> None:
         window.add_paths(handed)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class Attention:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        self.tray = Tray(window)
+        self.tray = Tray(window)  # the icon itself appears once the core is up (show_icon)
         self.open_errors: dict[str, tuple[ErrorDialog, list[str]]] = {}  # code -> dialog, jobs
 
     def job_failed(self, job: Job) -> None:

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 from desktop_app import settings as settings_mod
 from desktop_app.errors import AppError
 from desktop_app.gui.error_dialog import ErrorDialog, ErrorInfo
-from desktop_app.gui.settings_dialog import SettingsDialog
-from desktop_app.gui.signin_dialog import SignInDialog
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.signin_dialog import SignInDialog
 
 
 class JobActions:
@@ -118,6 +117,8 @@ class JobActions:
 
     # -- dialogs -----------------------------------------------------------------------
     def open_settings(self) -> None:
+        from desktop_app.gui.settings_dialog import SettingsDialog  # first use only: fast start
+
         dialog = SettingsDialog(self.w.settings, self.w)
 
         def done(result: int) -> None:
@@ -133,6 +134,8 @@ class JobActions:
 
     def sign_in(self, reason: str) -> SignInDialog | None:
         """Open the sign-in dialog, or raise the one already open (one per cause)."""
+        from desktop_app.gui.signin_dialog import SignInDialog  # first use only: fast start
+
         backend = self.w.backend
         if backend is None or backend.sign_in is None:
             return None

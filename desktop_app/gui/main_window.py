@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
     def set_backend(self, backend: Core) -> None:
         """The core is up (it starts after the window is shown)."""
         self.backend = backend
+        self.attention.tray.show_icon()
         self.rows.upsert(backend.initial_jobs if backend.initial_jobs is not None
                          else backend.manager.jobs())
         self.status.set_ready(backend.server_url)

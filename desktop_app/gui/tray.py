@@ -13,7 +13,12 @@ class Tray:
     def __init__(self, window: QWidget) -> None:
         self.history: list[tuple[str, str]] = []
         self.icon: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
+        self._window = window
+
+    def show_icon(self) -> None:
+        """After the window is shown (asking the desktop for a tray costs start-up time)."""
+        window = self._window
+        if self.icon is None and QSystemTrayIcon.isSystemTrayAvailable():
             icon = window.windowIcon()
             if icon.isNull():
                 icon = window.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp)
