@@ -1,21 +1,19 @@
 """The main window: toolbar, Queue / Failed / Completed tabs, details pane, status bar.
 
-A thin layer: every action calls the job manager (which returns at once), every
-change arrives as manager events through ``EventBridge``. Files are dropped
+A thin layer: actions call the job manager through ``CallQueue`` (off the GUI
+thread), every change arrives as manager events through ``EventBridge``. Files are dropped
 anywhere on the window; folders are walked off the GUI thread by ``FileIntake``.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
     QTabWidget,
-    QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +31,7 @@ from desktop_app.gui.job_actions import JobActions
 from desktop_app.gui.progress_delegate import ProgressDelegate
 from desktop_app.gui.queue_model import JobRows, Tab
 from desktop_app.gui.status_bar import StatusBar
+from desktop_app.gui.toolbar import build_toolbar
 from desktop_app.jobs.model import (
     ConnectionChanged,
     ConnectionState,
@@ -92,7 +91,7 @@ class MainWindow(QMainWindow):
 
         self.actions_ = JobActions(self)
         self.attention = Attention(self)
-        self._build_toolbar()
+        build_toolbar(self)
 
         self.rows.counts_changed.connect(self._on_counts)
         self.rows.job_updated.connect(self._on_job_updated)
@@ -112,58 +111,6 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # -- set-up -------------------------------------------------------------------------
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main toolbar")
-        bar.setObjectName("main-toolbar")
-        bar.setAccessibleName("Main toolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(bar)
-        a = self.actions_
-
-        def act(text: str, slot, keys, tip: str) -> QAction:
-            action = QAction(text, self)
-            action.setShortcuts(keys if isinstance(keys, list) else [keys])
-            action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
-            action.triggered.connect(lambda _=False: slot())
-            bar.addAction(action)
-            return action
-
-        self.add_files_action = act("+ Add Files", a.add_files, QKeySequence(QKeySequence.StandardKey.Open),
-                                    "Add video files")
-        self.add_folder_action = act("Add Folder", a.add_folder, QKeySequence("Ctrl+Shift+O"),
-                                     "Add every video in a folder")
-        self.pause_action = act("Pause all", a.toggle_pause, QKeySequence("Ctrl+P"),
-                                "Pause or start every job")
-        self.retry_all_action = act("Retry all failed", a.retry_all, QKeySequence("Ctrl+R"),
-                                    "Retry every failed job")
-        self.settings_action = act("Settings", a.open_settings,
-                                   [QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)],
-                                   "Server, parallel uploads, retries, bandwidth")
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
-        bar.addWidget(spacer)
-        self.account_button = QToolButton()
-        self.account_button.setAccessibleName("Account")
-        self.account_button.setText("not signed in")
-        self.account_button.clicked.connect(lambda: a.sign_in(""))
-        bar.addWidget(self.account_button)
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
-        for i in range(3):  # Alt+1..3 switch tabs
-            tab_action = QAction(self)
-            tab_action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
-            tab_action.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
-            self.addAction(tab_action)
-        self.failed_panel.retry_all_requested.connect(a.retry_all)
-        self.failed_panel.retry_requested.connect(a.retry)
-        self.failed_panel.remove_requested.connect(a.remove)
-        self.failed_panel.reselect_requested.connect(a.reselect)
-        self.failed_panel.details_requested.connect(a.show_details)
-        self.failed_panel.bundle_requested.connect(a.export_bundle)
-
     def set_backend(self, backend: Core) -> None:
         """The core is up (it starts after the window is shown)."""
         self.backend = backend
@@ -261,8 +208,12 @@ class MainWindow(QMainWindow):
         t = self.rows.tick()
         # The manager reports "retrying" once, on the first failed attempt, and "online"
         # only on a breaker change; what the user should see follows the rows.
+        # Rows held back by the breaker mean "unavailable" whatever came last.
         state = self.status.connection.state
-        if state is ConnectionState.RETRYING and not t.waiting_retry:
+        if t.waiting_server and state is not ConnectionState.UNAVAILABLE:
+            self.status.set_connection(self.status.last_unavailable
+                                       or ConnectionChanged(ConnectionState.UNAVAILABLE))
+        elif state is ConnectionState.RETRYING and not t.waiting_retry:
             self.status.set_connection(ConnectionChanged(ConnectionState.ONLINE))
         elif state is ConnectionState.ONLINE and t.waiting_retry:
             self.status.set_connection(ConnectionChanged(ConnectionState.RETRYING))

@@ -216,6 +216,7 @@ class Tally:
     left: int = 0  # not finished (paused included)
     in_flight: int = 0  # not finished and not paused
     waiting_retry: int = 0
+    waiting_server: int = 0  # held back by an open circuit breaker
     uploading: int = 0
     rate: float = 0.0  # bytes/s over the uploads
 
@@ -304,6 +305,8 @@ class JobRows(QObject):
                 t.waiting_retry += 1
                 if row.attempt is not None:
                     self.models[self._tab[job_id]]._changed(job_id, [Col.STAGE])
+            elif state is JobState.WAITING_SERVER:
+                t.waiting_server += 1
             elif state is JobState.UPLOADING:
                 t.uploading += 1
                 if row.progress is not None and row.progress.stage is Stage.UPLOAD:

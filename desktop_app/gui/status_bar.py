@@ -19,6 +19,7 @@ class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.connection = ConnectionChanged(ConnectionState.ONLINE)
+        self.last_unavailable: ConnectionChanged | None = None
         self.ready = False
         self.connection_label = QLabel("Starting…")
         self.connection_label.setAccessibleName("Connection")
@@ -46,6 +47,8 @@ class StatusBar(QStatusBar):
 
     def set_connection(self, ev: ConnectionChanged) -> None:
         self.connection = ev
+        if ev.state is ConnectionState.UNAVAILABLE and ev.next_probe_at is not None:
+            self.last_unavailable = ev
         self.refresh()
 
     def set_summary(self, text: str) -> None:
@@ -67,8 +70,8 @@ class StatusBar(QStatusBar):
         if ev.state is ConnectionState.UNAVAILABLE:
             text = "Server unavailable — circuit open"
             if ev.next_probe_at is not None:
-                left = max(0, int(round(ev.next_probe_at - time.time())))
-                text += f", next probe in {left} s"
+                left = int(round(ev.next_probe_at - time.time()))
+                text += f", next probe in {left} s" if left > 0 else ", probing now"
             return text
         if ev.state is ConnectionState.RETRYING:
             return "Retrying — the server had a problem"
