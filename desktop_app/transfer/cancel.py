@@ -11,9 +11,22 @@ or Pause takes effect within a second, also mid-sleep and mid-chunk.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
+from collections.abc import Iterator
 
 from desktop_app.errors import AppError
+
+# The token of the request running in this thread (see ``transport.py``): lets a socket
+# blocked on a stalled network notice a cancel without the token being passed down
+# through httpx.
+_current: contextvars.ContextVar[CancelToken | None] = contextvars.ContextVar(
+    "desktop_app_cancel_token", default=None)
+
+
+def current() -> CancelToken | None:
+    return _current.get()
 
 
 class CancelToken:
@@ -52,6 +65,16 @@ class CancelToken:
             reason = self._reason or "cancel"
             raise AppError("CANCELLED", f"Stopped by the user ({reason}).",
                            extra={"reason": reason})
+
+
+@contextlib.contextmanager
+def scope(token: CancelToken) -> Iterator[CancelToken]:
+    """Make ``token`` the one sockets check while this block sends or waits."""
+    reset = _current.set(token)
+    try:
+        yield token
+    finally:
+        _current.reset(reset)
 
 
 def never_cancelled() -> CancelToken:

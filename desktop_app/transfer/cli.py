@@ -15,12 +15,11 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from desktop_app.errors import AppError, unexpected
 from desktop_app.transfer.client import DEFAULT_TIMEOUTS
 from desktop_app.transfer.limiter import BandwidthLimiter
 from desktop_app.transfer.retry import RetryPolicy
+from desktop_app.transfer.transport import make_http_client
 from desktop_app.transfer.tus import TusUploader
 
 log = logging.getLogger("desktop_app.transfer")
@@ -57,7 +56,7 @@ def run_tus_upload(args: argparse.Namespace) -> int:
         return 2
     policy = RetryPolicy(max_attempts=getattr(args, "attempts", None) or 5)
     failed = 0
-    with httpx.Client(timeout=DEFAULT_TIMEOUTS) as http:
+    with make_http_client(DEFAULT_TIMEOUTS) as http:
         uploader = TusUploader(http, endpoint, headers=headers, policy=policy,
                                chunk_size=getattr(args, "chunk_size", None),
                                limiter=BandwidthLimiter.from_kbps(getattr(args, "limit_kbps", None)),

@@ -53,6 +53,7 @@ from desktop_app.transfer.limiter import BandwidthLimiter
 from desktop_app.transfer.models import RemoteSession, ServerConfig, Video
 from desktop_app.transfer.multipart import multipart_kwargs
 from desktop_app.transfer.retry import AttemptInfo, RetryPolicy, call_with_retry
+from desktop_app.transfer.transport import make_http_client
 from desktop_app.transfer.tus import DEFAULT_CHUNK, TusUploader
 
 log = logging.getLogger("desktop_app.transfer")
@@ -91,8 +92,7 @@ class BackendClient:
         self.limiter = limiter
         self.config_ttl_s = config_ttl_s
         self._own_http = http is None
-        self.http = http or httpx.Client(timeout=self.timeouts,
-                                         limits=httpx.Limits(max_keepalive_connections=8))
+        self.http = http or make_http_client(self.timeouts)
         self._config: ServerConfig | None = None
         self._config_at = 0.0
         self._config_lock = threading.Lock()

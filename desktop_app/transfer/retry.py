@@ -32,7 +32,7 @@ import tenacity
 from desktop_app.errors import AppError, RetryClass
 from desktop_app.transfer.breaker import CircuitBreaker
 from desktop_app.transfer.budget import RetryBudget
-from desktop_app.transfer.cancel import CancelToken
+from desktop_app.transfer.cancel import CancelToken, scope
 
 log = logging.getLogger("desktop_app.transfer")
 T = TypeVar("T")
@@ -127,7 +127,8 @@ def call_with_retry(
         if breaker is not None:
             breaker.before_call()  # CIRCUIT_OPEN is not retried: the caller waits for the probe
         try:
-            result = fn(number)
+            with scope(cancel):  # sockets check it while they wait (transport.py)
+                result = fn(number)
         except AppError as err:
             err.extra["attempts"] = number + 1
             if breaker is not None:

@@ -176,3 +176,50 @@ def test_cancel_mid_chunk_stops_a_throttled_upload(tus_node_server, tmp_path):
     worker.join(2)  # the 9 MiB chunk would need ~9 s at 1 MiB/s
     assert not worker.is_alive()
     assert outcome and outcome[0].code == "CANCELLED"
+
+
+@pytest.mark.parametrize("swallow", [False, True], ids=["write-blocked", "no-response"])
+def test_pause_on_a_stalled_network_takes_effect_at_once(tus_node_server, fault_proxy, tmp_path,
+                                                         swallow):
+    from desktop_app.transfer.client import DEFAULT_TIMEOUTS
+    from desktop_app.transfer.transport import make_http_client
+
+    endpoint, _ = tus_node_server
+    proxy = fault_proxy(endpoint)
+    chunk = 16 * MiB
+    local = random_file(tmp_path / "f.bin", 24 * MiB)
+    proxy.stall_after(2 * MiB, swallow=swallow)
+    token, outcome, sent = CancelToken(), [], [0]
+    whole_chunk_sent = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        sent[0] = done
+        if done >= chunk:
+            whole_chunk_sent.set()  # from here the client waits for the response
+
+    def run() -> None:
+        # Default timeouts: 30 s write, 120 s read; the stall would hold the socket that long.
+        with make_http_client(DEFAULT_TIMEOUTS) as http:
+            try:
+                TusUploader(http, proxy.wrap(endpoint), chunk_size=chunk,
+                            timeout=DEFAULT_TIMEOUTS).upload(str(local), cancel=token,
+                                                             progress=progress)
+            except AppError as err:
+                outcome.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert proxy.stall_hit.wait(10)
+    if swallow:
+        assert whole_chunk_sent.wait(10)
+    else:
+        # No event says "the socket buffers are full": wait until progress stops moving.
+        last = -1
+        while sent[0] != last:
+            last = sent[0]
+            token.wait(0.5)
+        assert sent[0] < chunk  # blocked inside the chunk, not between chunks
+    token.cancel("pause")
+    worker.join(1.0)
+    assert not worker.is_alive()
+    assert outcome[0].code == "CANCELLED" and outcome[0].extra["reason"] == "pause"
