@@ -73,11 +73,13 @@ def client_diag(url: str, path: str) -> None:
     2-core machine competes with the server for CPU)."""
     import httpx
 
+    from desktop_app.transfer.client import DEFAULT_TIMEOUTS
+    from desktop_app.transfer.transport import make_http_client
     from desktop_app.transfer.tus import ServerCaps, TusUploader
 
     token = httpx.post(url + "/api/v1/auth/token",
                        json={"username": USER, "password": PASSWORD}).json()["access_token"]
-    with httpx.Client() as http:
+    with make_http_client(DEFAULT_TIMEOUTS) as http:
         up = TusUploader(http, url + "/api/v1/uploads", chunk_size=os.path.getsize(path),
                          headers={"Authorization": f"Bearer {token}"})
         caps = up.capabilities()
@@ -90,11 +92,11 @@ def client_diag(url: str, path: str) -> None:
 
 def client_tus(endpoint: str, path: str, chunk: str = "") -> None:
     """What ``main.py upload --tus`` does (no file sha256: a plain tus server has none)."""
-    import httpx
-
+    from desktop_app.transfer.client import DEFAULT_TIMEOUTS
+    from desktop_app.transfer.transport import make_http_client
     from desktop_app.transfer.tus import TusUploader
 
-    with httpx.Client() as http:
+    with make_http_client(DEFAULT_TIMEOUTS) as http:
         up = TusUploader(http, endpoint, chunk_size=int(chunk) if chunk else None)
         up.capabilities()
         start = time.perf_counter()
