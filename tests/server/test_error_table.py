@@ -377,9 +377,9 @@ def test_internal_error_has_request_id_and_trace_only_in_log(server_factory, cap
     body = assert_error(r, 500, "INTERNAL_ERROR")
     assert body["request_id"] == "support-me-42" and "support-me-42" in body["error"]
     assert "sqlite" not in r.text.lower() and "no such table" not in r.text
-    logged = "\n".join(rec.getMessage() + (rec.exc_text or "") for rec in caplog.records)
-    assert "support-me-42" in logged
-    assert any(rec.exc_info for rec in caplog.records)
+    # the full trace is in the server log, under the request id
+    assert "support-me-42" in caplog.text
+    assert "Traceback" in caplog.text and "no such table: videos" in caplog.text
 
 
 def test_service_unavailable_injected(peers):
