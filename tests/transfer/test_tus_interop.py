@@ -223,3 +223,21 @@ def test_pause_on_a_stalled_network_takes_effect_at_once(tus_node_server, fault_
     worker.join(1.0)
     assert not worker.is_alive()
     assert outcome[0].code == "CANCELLED" and outcome[0].extra["reason"] == "pause"
+
+
+def test_cli_reports_an_unreachable_server_after_its_attempts(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    local = random_file(tmp_path / "a.mp4", 1000)
+    proc = subprocess.run(
+        [sys.executable, "main.py", "upload", "--tus", f"http://127.0.0.1:{port}/files",
+         "--attempts", "3", "--json", str(local)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (record["ok"], record["error_code"], record["attempts"]) == \
+        (False, "CONNECTION_FAILED", 3)
+    assert record["error"].startswith("The app could not connect to the server")
