@@ -72,7 +72,7 @@ def size_table(bundle: Path, top: int = 16) -> list[str]:
 
 def isolated_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env.update(HOME=str(tmp), QT_QPA_PLATFORM="offscreen", **extra)
+    env.update({"HOME": str(tmp), "QT_QPA_PLATFORM": "offscreen", **extra})
     for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
                  "XDG_RUNTIME_DIR"):
         env[name] = str(tmp / name.lower())
@@ -109,9 +109,8 @@ def time_to_window(binary: Path, runs: int, prefix: list[str] | None = None,
     return times
 
 
-def naive_bundle() -> tuple[int, int]:
+def naive_bundle(out: Path) -> tuple[int, int]:
     """A default PyInstaller one-folder build of the same app, and its xz size."""
-    out = ROOT / "packaging" / "out" / "naive"
     subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--onedir", "--name",
                     "naive", "--distpath", str(out / "dist"), "--workpath", str(out / "build"),
                     "--specpath", str(out), "--collect-submodules", "desktop_app",
@@ -134,11 +133,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse an existing bundle")
     parser.add_argument("--naive", action="store_true", help="also build a naive bundle")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=build_deb.OUT, help="build output dir")
     args = parser.parse_args(argv)
 
-    result = build_deb.build(reuse=args.reuse)
-    print(f"build time                 {result.seconds:.0f} s"
-          + (" (bundle reused)" if args.reuse else ""))
+    out = args.out.resolve()
+    deb = out / f"{APP}_{build_deb.__version__}_amd64.deb"
+    bundle = out / "dist" / APP
+    if args.reuse and deb.exists() and (bundle / APP).exists():  # measure what is there
+        result = build_deb.BuildResult(bundle, deb, build_deb.tree_bytes(bundle),
+                                       deb.stat().st_size, 0.0)
+        print("build time                 (bundle and .deb reused)")
+    else:
+        result = build_deb.build(out, reuse=args.reuse)
+        print(f"build time                 {result.seconds:.0f} s"
+              + (" (bundle reused)" if args.reuse else ""))
     print(f"bundle (one folder)        {mb(result.bundle_bytes)}  {result.bundle}")
     print(f".deb (xz -9)               {mb(result.deb_bytes)}  target <= 90 MB: "
           f"{'met' if result.deb_bytes <= 90e6 else 'MISSED'}")
@@ -148,7 +156,7 @@ def main(argv: list[str]) -> int:
           f"({', '.join(bundle_rules.EXCLUDED_MODULES[:6])}, ...), Qt plugin types except "
           f"{', '.join(bundle_rules.QT_PLUGINS)}, Qt translations/QML/metatypes, "
           f"{len(bundle_rules.HOST_LIBS)} host-library patterns (left to Depends), "
-          "debug info (strip --strip-debug)")
+          "debug info and static symbol tables (strip --strip-unneeded; wheel libs untouched)")
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -166,7 +174,7 @@ def main(argv: list[str]) -> int:
             print(f"start to shown window      {describe(xcb)} (xcb on Xvfb, incl. xvfb-run "
                   "start-up)")
     if args.naive:
-        size, xz = naive_bundle()
+        size, xz = naive_bundle(args.out.resolve() / "naive")
         print(f"naive PyInstaller bundle   {mb(size)} on disk, {mb(xz)} as tar.xz (-6)")
     return 0
 
