@@ -20,6 +20,7 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.connection = ConnectionChanged(ConnectionState.ONLINE)
         self.last_unavailable: ConnectionChanged | None = None
+        self.start_error = ""
         self.ready = False
         self.connection_label = QLabel("Starting…")
         self.connection_label.setAccessibleName("Connection")
@@ -43,6 +44,7 @@ class StatusBar(QStatusBar):
         self.refresh()
 
     def set_starting_failed(self, text: str) -> None:
+        self.start_error = text
         self.connection_label.setText(text)
 
     def set_connection(self, ev: ConnectionChanged) -> None:
@@ -65,7 +67,7 @@ class StatusBar(QStatusBar):
 
     def connection_text(self) -> str:
         if not self.ready:
-            return "Starting…"
+            return self.start_error or "Starting…"
         ev = self.connection
         if ev.state is ConnectionState.UNAVAILABLE:
             text = "Server unavailable — circuit open"

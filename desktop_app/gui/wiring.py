@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from desktop_app import settings as settings_mod
+from desktop_app.errors import AppError
 from desktop_app.gui.core import Core
 from desktop_app.settings import Settings
 
@@ -52,6 +53,9 @@ def build_core(settings: Settings, server_url: str | None,
 
         server = own_server = start_embedded_server(paths.embedded_server_dir())
         url = server.url
+    if not url.startswith(("http://", "https://")):
+        raise AppError("INVALID_REQUEST", f"server must be an http(s) URL, got {url!r}",
+                       message=f"The server address {url!r} is not a web address.")
     embedded = server is not None and not (server_url or settings.server_url)
     client = make_client(url, settings, EMBEDDED_KEY if embedded else None)
     username = settings.username

@@ -106,3 +106,23 @@ def test_configured_server_asks_to_sign_in_and_says_once_when_no_keyring(
     assert server.password not in settings_text and "access_token" not in settings_text
     window.add_paths([str(sample_video)])
     qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.DONE}, timeout=120_000)
+
+
+def test_a_bad_server_address_is_reported_in_the_window_not_a_traceback(qtbot):
+    from desktop_app.gui.bridge import EventBridge
+    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.startup import BackendStarter
+
+    bridge = EventBridge()
+    window = MainWindow(Settings(), bridge)
+    qtbot.addWidget(window)
+    starter = BackendStarter(Settings(), "ftp://videos.example.org", bridge.post)
+    starter.failed.connect(window.status.set_starting_failed)
+    with qtbot.waitSignal(starter.failed, timeout=20_000):
+        starter.start()
+    starter.stop()
+    bridge.stop()
+    window.status.refresh()  # the once-a-second refresh keeps it
+    text = window.status.connection_label.text()
+    assert text == ("Could not start: The server address 'ftp://videos.example.org' is not a "
+                    "web address. (INVALID_REQUEST)")
