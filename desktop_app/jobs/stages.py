@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 S = JobState
-POLL_S = 0.25
+POLL_S, POLL_MAX_S = 0.25, 2.0  # quick for small clips, gentle on long processing
 # Analysis keys that describe this computer, not the video: never sent to the server.
 _LOCAL_ONLY = ("file", "thumbnail_path")
 
@@ -166,6 +166,7 @@ class StageRunner:
     def _process(self, job: Job, ctl: Control) -> None:
         job = self._enter(job, S.PROCESSING)
         deadline = time.monotonic() + self.processing_timeout_s
+        poll = POLL_S
         while True:
             video = self.m.backend.client.get_video(job.video_id or "", cancel=ctl.token)
             self._back_to(job.job_id, S.PROCESSING)
@@ -178,7 +179,8 @@ class StageRunner:
             if time.monotonic() > deadline:
                 raise AppError("PROCESSING_TIMEOUT", f"still processing after "
                                f"{self.processing_timeout_s:.0f} s", file=job.path)
-            ctl.token.sleep(POLL_S)
+            ctl.token.sleep(poll)
+            poll = min(POLL_MAX_S, poll * 1.5)
         mismatch = integrity.checksum_error(job, video.sha256 or job.server_sha256)
         if mismatch is not None:
             raise mismatch
