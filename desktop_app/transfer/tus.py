@@ -25,7 +25,6 @@ client passes one that adds its bearer token and refreshes it once on 401.
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -47,51 +46,24 @@ from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.limiter import BandwidthLimiter
 from desktop_app.transfer.retry import AttemptInfo, RetryPolicy, call_with_retry
+from desktop_app.transfer.tusproto import (
+    TUS_VERSION,
+    Body,
+    Send,
+    ServerCaps,
+    TusResult,
+    encode_metadata,
+    int_header,
+    parse_caps,
+    plain_sender,
+    short_url,
+)
 
 log = logging.getLogger("desktop_app.transfer")
 
 DEFAULT_CHUNK = 8 * 1024 * 1024
-TUS_VERSION = "1.0.0"
 _RESTART_CODES = frozenset({"UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "NOT_FOUND"})
 MAX_RESTARTS = 2
-
-Body = Callable[[], Iterable[bytes]] | bytes | None
-Send = Callable[..., httpx.Response]  # (method, url, *, headers, body, timeout) -> Response
-
-
-@dataclass(frozen=True)
-class TusResult:
-    url: str
-    bytes: int
-    sha256: str  # of the local file, computed while sending ("" when not asked for)
-    attempts: int  # 1 + retries over the whole upload
-    restarts: int  # uploads re-created after 404/410
-    bytes_sent: int  # PATCH body bytes handed to the network, re-sends included
-
-
-@dataclass
-class ServerCaps:
-    extensions: frozenset[str] = frozenset()
-    checksum: str | None = None  # algorithm name for hashlib, None: no checksums
-    max_size: int | None = None
-
-
-def plain_sender(http: httpx.Client, headers: dict[str, str] | None = None) -> Send:
-    extra = dict(headers or {})
-
-    def send(method: str, url: str, *, headers: dict[str, str], body: Body = None,
-             timeout: httpx.Timeout | None = None) -> httpx.Response:
-        content = body() if callable(body) else body
-        kw = {"timeout": timeout} if timeout is not None else {}
-        return http.request(method, url, headers={**extra, **headers}, content=content, **kw)
-
-    return send
-
-
-def encode_metadata(metadata: dict[str, str]) -> str:
-    return ",".join(f"{k} {base64.b64encode(str(v).encode()).decode()}"
-                    for k, v in metadata.items() if v is not None)
-
 
 @dataclass
 class _Upload:
@@ -179,7 +151,7 @@ class TusUploader:
                     raise
                 up.restarts += 1
                 log.warning("upload %s is gone (%s); starting again from zero",
-                            _short(up.url), err.code)
+                            short_url(up.url), err.code)
                 up.url, up.synced, up.offset = None, False, 0
                 key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}/restart/{up.restarts}"))
         sha = up.hasher.finish()
@@ -195,7 +167,7 @@ class TusUploader:
                 resp = self._retry(lambda n: self._request(
                     "OPTIONS", self.endpoint, {"X-Retry-Attempt": str(n)}),
                     "OPTIONS", self._create_route, cancel, up)
-                self._caps = _parse_caps(resp)
+                self._caps = parse_caps(resp)
             except AppError as err:
                 if err.retryable or err.code in ("CANCELLED", "CIRCUIT_OPEN"):
                     raise
@@ -219,13 +191,13 @@ class TusUploader:
             return urljoin(self.endpoint, location)
 
         url = self._retry(once, "POST", self._create_route, cancel, up)
-        log.info("created upload %s for %d bytes", _short(url), up.ident.size)
+        log.info("created upload %s for %d bytes", short_url(url), up.ident.size)
         return url
 
     def _head(self, up: _Upload, n: int) -> None:
         assert up.url is not None
         resp = self._request("HEAD", up.url, {"X-Retry-Attempt": str(n), "Cache-Control": "no-store"})
-        offset = _int_header(resp, "upload-offset")
+        offset = int_header(resp, "upload-offset")
         length = resp.headers.get("upload-length")
         if length is not None and length.isdigit() and int(length) != up.ident.size:
             # Not our file any more (e.g. a persisted URL reused for another file).
@@ -282,7 +254,7 @@ class TusUploader:
             if err.code == "UPLOAD_OFFSET_MISMATCH":
                 err.retry_after = 0.0  # nothing to wait for: re-read the offset and go on
             raise
-        new = _int_header(resp, "upload-offset")
+        new = int_header(resp, "upload-offset")
         if not start < new <= up.ident.size:
             raise AppError("SERVER_PROTOCOL_ERROR", f"PATCH at {start} answered offset {new}")
         up.offset, up.synced = new, True
@@ -291,7 +263,7 @@ class TusUploader:
     def _request(self, method: str, url: str, headers: dict[str, str], *,
                  body: Body = None) -> httpx.Response:
         headers = {"Tus-Resumable": TUS_VERSION, **headers}
-        resource = f"{method} {_short(url)}"
+        resource = f"{method} {short_url(url)}"
         try:
             resp = self._send_fn(method, url, headers=headers, body=body, timeout=self.timeout)
         except AppError:
@@ -312,29 +284,3 @@ class TusUploader:
                                cancel=cancel, budget=self.budget,
                                breaker=self.breakers.get(self.endpoint, route),
                                on_attempt=on_attempt)
-
-
-def _parse_caps(resp: httpx.Response) -> ServerCaps:
-    ext = frozenset(e.strip() for e in resp.headers.get("tus-extension", "").split(",") if e.strip())
-    algos = [a.strip().lower() for a in resp.headers.get("tus-checksum-algorithm", "").split(",")]
-    checksum = None
-    if "checksum" in ext:
-        # sha1 first: it only guards each chunk in transit (the whole file's sha256 is the
-        # end-to-end check) and is 2-3x cheaper than sha256 on CPUs without SHA extensions.
-        checksum = next((a for a in ("sha1", "sha256") if a in algos and a in
-                         hashlib.algorithms_available), None)
-    max_size = resp.headers.get("tus-max-size")
-    return ServerCaps(ext, checksum, int(max_size) if max_size and max_size.isdigit() else None)
-
-
-def _int_header(resp: httpx.Response, name: str) -> int:
-    value = resp.headers.get(name, "")
-    if not value.isdigit():
-        raise AppError("SERVER_PROTOCOL_ERROR", f"{resp.request.method} answered without a "
-                       f"valid {name} header", http_status=resp.status_code)
-    return int(value)
-
-
-def _short(url: str | None) -> str:
-    """The path of an upload URL, for logs (no query string, which could carry a token)."""
-    return urlsplit(url).path if url else "-"
