@@ -22,6 +22,8 @@ Timeouts, per phase (``DEFAULT_TIMEOUTS``):
 - read 120 s: waiting for a response once the body is sent, which includes the server's
   own work (checksumming and storing a chunk, finishing an upload).
 - pool 30 s: waiting for a free connection in the client's pool.
+Sockets wait in 0.25 s slices and check the job's cancel token between them
+(``transport.py``), so Pause/Cancel acts within a second even on a stalled network.
 
 Uploads: files of at least one chunk (8 MiB, or the server's ``chunk_size`` hint) go
 through tus, resumable; smaller ones in one multipart request. Either way the server's
@@ -190,6 +192,8 @@ class BackendClient:
         """Upload ``path`` into the session and return the server's video resource.
 
         ``upload_url`` resumes a tus upload persisted from ``on_upload_url``.
+        ``progress(sent, total)``: bytes the server has plus those of the chunk in flight;
+        after a failure it steps back to the offset the server reports.
         ``local_sha256``: the file's sha256 if the caller already computed it (the file's
         size and mtime are still checked); otherwise it is computed while sending. Raises
         AppError: file codes before sending, server codes, CANCELLED (extra reason
