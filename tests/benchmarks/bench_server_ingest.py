@@ -45,20 +45,6 @@ def make_file(path: Path, mb: int) -> str:
     return digest.hexdigest()
 
 
-def sha256_speed(mb: int = 100, rounds: int = 5) -> float:
-    """MB/s of hashlib's sha256 on this CPU (best of a few runs, the machine is shared):
-    the ceiling for a server that hashes every byte it receives."""
-    block = os.urandom(1024 * 1024)
-    best = float("inf")
-    for _ in range(rounds):
-        digest = hashlib.sha256()
-        start = time.perf_counter()
-        for _ in range(mb):
-            digest.update(block)
-        best = min(best, time.perf_counter() - start)
-    return mb * len(block) / best / 1e6
-
-
 def curl_patch(url: str, path: Path, headers: dict[str, str]) -> tuple[int, float]:
     cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-X", "PATCH",
            "--data-binary", f"@{path}", "-H", "Content-Type: application/offset+octet-stream",
@@ -166,10 +152,6 @@ def main() -> int:
         runs = ", ".join(f"{s:.2f}" for s in times[name])
         print(f"  {name:15s} {size / seconds / 1e6:8.1f} MB/s  best {seconds:.2f} s  (runs: {runs}); "
               f"server CPU per upload {min(cpus[name]):.2f} s")
-    sha_speed = sha256_speed()
-    print(f"  sha256 alone on this CPU: {sha_speed:.0f} MB/s, i.e. {size / sha_speed / 1e6:.2f} s for this "
-          f"payload: the floor for any server that hashes every byte (best possible ratio here "
-          f"{best['tus-node'] * sha_speed * 1e6 / size:.2f})")
     ratio = best["tus-node"] / best["ours"]
     print(f"ratio ours/@tus/server throughput: {ratio:.2f} (target >= 0.80)")
     print(f"ratio ours/@tus/server hashing the same bytes with sha256: "
