@@ -83,25 +83,10 @@ def _isolate(tmp: Path) -> None:
 def _memory_keyring() -> None:
     """Keep sign-in tokens in memory: the self-test must not write the user's keyring."""
     import keyring
-    from keyring.backend import KeyringBackend
 
-    class _Memory(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    from desktop_app.transfer.memkeyring import InMemoryKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self._secrets: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self._secrets.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self._secrets[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self._secrets.pop((service, username), None)
-
-    keyring.set_keyring(_Memory())
+    keyring.set_keyring(InMemoryKeyring())
 
 
 def _sha256(path: Path) -> str:

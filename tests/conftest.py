@@ -16,7 +16,7 @@ os.environ.setdefault("OPENCV_FFMPEG_THREADS", "1")
 import keyring
 import pytest
 
-from tests.fixtures.keyring_mem import InMemoryKeyring
+from desktop_app.transfer.memkeyring import InMemoryKeyring
 
 pytest_plugins = [
     "tests.fixtures.videos",

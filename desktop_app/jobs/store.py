@@ -22,8 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from desktop_app.jobs.migrations import migrate
 from desktop_app.jobs.model import FailureRecord, Job, JobState, Stage
 from desktop_app.jobs.redact import redact
+from desktop_app.sqlite_tx import immediate
 
 S = JobState
 
@@ -105,16 +105,8 @@ class JobStore:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._db, self._lock)
 
     # ---- reading --------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+
+from desktop_app.sqlite_tx import immediate
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -59,16 +60,8 @@ class Store:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._db, self._lock)
 
     def one(self, sql: str, *args: Any) -> dict[str, Any] | None:
         with self._lock:
