@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from desktop_app.jobs.model import STATE_LABELS, Job, JobAttempt, JobState
+from desktop_app.jobs.model import STATE_LABELS, Job, JobAttempt, JobState, Stage
 
 _UNITS = ("B", "KB", "MB", "GB", "TB")
 
@@ -50,4 +50,10 @@ def state_text(job: Job, attempt: JobAttempt | None, percent: int | None,
                 f"next in {left} s)")
     if state is JobState.UPLOADING and percent is not None:
         return f"{label} ({percent} %)"
+    if state is JobState.QUEUED and job.stage is not Stage.VALIDATE:
+        # analysed and waiting for an upload slot: say so, not a bare "Queued"
+        return f"Queued for {_NEXT.get(job.stage, 'upload')}"
     return label
+
+
+_NEXT = {Stage.ANALYSE: "analysis", Stage.UPLOAD: "upload", Stage.PROCESS: "server processing"}
