@@ -26,7 +26,8 @@ def test_ctrl_o_adds_the_chosen_files(make_window, qtbot, dialogs, sample_video,
     qtbot.waitUntil(lambda: len(states(window)) == 2, timeout=10_000)
     assert sorted(r["File"] for r in rows(window, Tab.QUEUE) + rows(window, Tab.FAILED)) == \
         sorted([sample_video.name, not_a_video.name])
-    assert window.status.summary_label.text() == "2 added"
+    # rows can show before the intake reports its summary: wait for the line, do not race it
+    qtbot.waitUntil(lambda: window.status.summary_label.text() == "2 added", timeout=10_000)
 
 
 def test_pause_all_then_start_all(make_window, qtbot, sample_video):
