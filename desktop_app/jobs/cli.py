@@ -118,6 +118,33 @@ def _guard(args: argparse.Namespace, files: list[str], fn: Any) -> int:
         return 1
 
 
+def _same_request(job: Job, args: argparse.Namespace, me: str | None) -> bool:
+    """Whether a stored job for this file is the upload this command asks for.
+
+    Running the same command again resumes (or reports) its job. A different
+    ``--user-id`` (no flag means the signed-in user, ``me``), ``--session``,
+    ``--session-title`` or ``--recorded-at`` asks for another upload: it gets a new
+    job and the old one keeps its record (a job refused FORBIDDEN for the wrong user
+    id must not swallow the corrected command). A job not yet uploading has no user
+    id of its own (empty until the upload stage resolves it) and matches any.
+    """
+    user = args.user_id or me
+    if user and job.user_id and job.user_id != user:
+        return False
+    if (job.recorded_at or None) != (args.recorded_at or None):
+        return False
+    if args.session and job.session_id != args.session:
+        return False
+    return not (args.session_title and job.session_title != args.session_title)
+
+
+def _signed_in_user(conn: Connection) -> str | None:
+    try:
+        return conn.backend.user_id()
+    except AppError:  # not signed in yet: compare the explicit parameters only
+        return None
+
+
 def run_upload(args: argparse.Namespace) -> int:
     return _guard(args, list(args.files), lambda: _upload(args))
 
@@ -131,6 +158,7 @@ def _upload(args: argparse.Namespace) -> int:
         to_retry: list[str] = []
         new_jobs: list[Job] = []
         seen: dict[str, str | None] = {}  # the same file named twice is one job
+        me = _signed_in_user(conn)
         for file in args.files:
             path = os.path.abspath(file)
             if path in seen and seen[path] is not None:
@@ -143,6 +171,7 @@ def _upload(args: argparse.Namespace) -> int:
                 continue
             existing = [] if args.force else store.find(path=path, size=size, mtime_ns=mtime_ns,
                                                         server_url=conn.server_key)
+            existing = [j for j in existing if _same_request(j, args, me)]
             done = next((j for j in existing if j.state is S.DONE), None)
             if done is not None:
                 planned.append((file, None, job_record(store, done, file, already_stored=True)))

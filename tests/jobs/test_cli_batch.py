@@ -138,3 +138,21 @@ def test_bad_input_gets_catalogue_errors_not_tracebacks(server, tmp_path, corrup
                             "wrong password")
     assert code == 1 and records[0]["error_code"] == "INVALID_CREDENTIALS"
     assert "wrong password" not in json.dumps(records)
+
+
+def test_rerun_with_corrected_user_id_is_a_new_upload_not_the_failed_one(
+        server, sample_video, monkeypatch, capsys):
+    # A non-admin uploading for someone else is refused for good ...
+    code, [first] = run_cli([*_upload_args(server, [sample_video])[:2], "--user-id", "someone-else",
+                             *_upload_args(server, [sample_video])[2:]], monkeypatch, capsys,
+                            server.password)
+    assert code == 1 and first["error_code"] == "FORBIDDEN"
+    # ... and the corrected command uploads the file instead of replaying that failure.
+    code, [second] = run_cli(_upload_args(server, [sample_video]), monkeypatch, capsys,
+                             server.password)
+    assert code == 0, second
+    assert second["ok"] and not second["resumed"] and second["job_id"] != first["job_id"]
+    assert second["sha256"] == sha256(sample_video)
+    # the refused job keeps its record for the Failed panel
+    failed = JobStore(paths.job_db_path()).jobs()
+    assert {j.job_id: j.state.value for j in failed}[first["job_id"]] == "failed"
