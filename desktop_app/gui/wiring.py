@@ -37,6 +37,20 @@ def make_client(url: str, settings: Settings, key: str | None = None):
                          limiter=BandwidthLimiter.from_kbps(settings.bandwidth_limit_kbps or None))
 
 
+def warm_heavy_imports() -> None:
+    """Import the analysis stack (cv2, numpy) now, on the start-up thread.
+
+    Loading cv2 holds the GIL for ~130 ms (dlopen + module init); left to the first
+    analysis it would freeze the window the moment the user drops a file. Here it
+    happens once at start, after the window is shown, before the core is ready.
+    """
+    try:
+        import desktop_app.media.analyse  # noqa: F401  (imports cv2, numpy)
+        import desktop_app.media.validate  # noqa: F401
+    except Exception:  # a broken cv2 install shows up as analysis failures, with a code
+        log.warning("could not pre-load the analysis modules", exc_info=True)
+
+
 def build_core(settings: Settings, server_url: str | None,
                on_event: Callable[[object], None], *, server=None,
                store_path: str | None = None) -> Core:
@@ -71,6 +85,7 @@ def build_core(settings: Settings, server_url: str | None,
             own_server.stop()
         raise
     backend = Backend(client, embedded=embedded)
+    warm_heavy_imports()
     store = default_store(store_path)
     manager = JobManager(
         store, backend, on_event=on_event,

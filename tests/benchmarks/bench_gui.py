@@ -57,8 +57,8 @@ class HandlerMeter:
     """The longest time the window's own event handlers held the GUI thread: the part
     of a stall the app causes, as opposed to the OS or the GIL making it wait."""
 
-    TARGETS = (("desktop_app.gui.main_window", "MainWindow", ("_on_events", "_tick",
-                                                              "_on_intake", "_show_details")),
+    TARGETS = (("desktop_app.gui.main_window", "MainWindow",
+                ("_on_events", "_handle_backlog", "_tick", "_on_intake", "_show_details")),
                ("desktop_app.gui.queue_model", "JobRows", ("set_progress", "upsert")))
 
     def __init__(self) -> None:
@@ -110,28 +110,34 @@ class Heartbeat:
     def __init__(self) -> None:
         from PySide6.QtCore import QTimer
 
-        self.longest = 0.0
-        self._last = time.perf_counter()
+        self.longest = self.longest_cpu = 0.0
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self.timer = QTimer()
         self.timer.setInterval(HEARTBEAT_MS)
         self.timer.timeout.connect(self._beat)
 
     def _beat(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         late = now - self._last - HEARTBEAT_MS / 1000
-        self.longest = max(self.longest, late)
+        if late > self.longest:
+            # The GUI thread's own CPU time in the gap: near the gap, it was busy itself
+            # (Qt or Python); near zero, it was kept waiting (the GIL, the scheduler).
+            self.longest, self.longest_cpu = late, cpu - self._last_cpu
         self.lates.append(late)
-        self._last = now
+        self._last, self._last_cpu = now, cpu
 
     def start(self) -> None:
-        self.longest = 0.0
+        self.longest = self.longest_cpu = 0.0
         self.lates: list[float] = []
-        self._last = time.perf_counter()
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self.timer.start()
 
     def stop(self) -> float:
         self.timer.stop()
         return self.longest * 1000
+
+    def stall_cpu(self) -> float:
+        return self.longest_cpu * 1000
 
     def p99(self) -> float:
         lates = sorted(self.lates)
@@ -199,6 +205,9 @@ def open_window(server):
     core = like_the_app(build_core, settings, None, bridge.post, server=server)
     window.set_backend(core)
     window.show()
+    # The user drops files into a window that is up: let the first show (layout, paint)
+    # and the start-up's events settle before the heartbeat starts.
+    wait_until(lambda: False, 0.5)
     return window, core, bridge
 
 
@@ -229,7 +238,8 @@ def bench_upload(server, videos_dir: Path) -> None:
     done = sum(r.job.state.value == "done" for r in window.rows.rows.values())
     print(f"(a) 4 files ({total / 1e6:.1f} MB) analysed and uploaded in {elapsed:.1f} s "
           f"({done}/4 done{'' if ok else ', TIMED OUT'}): longest GUI stall {stall:.1f} ms "
-          f"(target <= 50 ms; p99 {beat.p99():.1f} ms); longest GUI handler {METER.report()}")
+          f"(target <= 50 ms; GUI thread on the CPU {beat.stall_cpu():.1f} ms of it; "
+          f"p99 {beat.p99():.1f} ms); longest GUI handler {METER.report()}")
     close_window(window, core, bridge)
 
 
@@ -263,7 +273,8 @@ def bench_5000(server, files_dir: Path, sample: Path) -> None:
     print(f"(b) 5,000 rows: model insert {model_s * 1000:.0f} ms (one batch; target <= 1 s); "
           f"drop -> 5,000 rows visible {shown_s:.2f} s{'' if ok else ' (TIMED OUT)'} "
           f"(folder walk + 5,000 committed jobs); longest GUI stall {stall:.1f} ms "
-          f"(target <= 50 ms; p99 {beat.p99():.1f} ms); longest GUI handler {METER.report()}; "
+          f"(target <= 50 ms; GUI thread on the CPU {beat.stall_cpu():.1f} ms of it; "
+          f"p99 {beat.p99():.1f} ms); longest GUI handler {METER.report()}; "
           f"summary: {window.status.summary_label.text()!r}")
     close_window(window, core, bridge)
 
