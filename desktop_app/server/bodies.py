@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.server.errors import ApiError
+from desktop_app.server.runhash import RunningHash
 
 JSON_LIMIT = 1024 * 1024
 BLOCK = 1024 * 1024
@@ -58,11 +59,18 @@ class DiskSink:
     for each other (each hand-off costs a thread wake-up, slow on a busy machine);
     past that the loop waits, which pauses reading from the socket: memory stays
     bounded at a few MiB per upload.
+
+    ``running``: a tus upload's sha256, fed on its own thread (in parallel with
+    ``hashers``) and not waited for by ``finish`` (see ``runhash.py``); only its
+    backlog is bounded, like the others'.
     """
 
-    def __init__(self, path: Path | str, offset: int = 0, hashers: list[Any] | None = None) -> None:
+    def __init__(self, path: Path | str, offset: int = 0, hashers: list[Any] | None = None,
+                 running: RunningHash | None = None) -> None:
         self.path = Path(path)
         self.hashers = hashers if hashers is not None else [hashlib.sha256()]
+        self.running = running
+        self._behind: deque[Any] = deque()  # the running hash's queued blocks
         self.written = 0
         self._chunks: list[bytes | bytearray] = []
         self._size = 0
@@ -101,13 +109,23 @@ class DiskSink:
                                  ThreadPoolExecutor(1, thread_name_prefix="upload-write"))
             chunks, self._chunks, self._size = self._chunks, [], 0
             loop = asyncio.get_running_loop()
-            hashing = loop.run_in_executor(self._workers[0], self._hash_block, chunks)
             writing = loop.run_in_executor(self._workers[1], self._write_block, chunks)
-            self._pending.append(asyncio.gather(hashing, writing))
+            if self.hashers:
+                hashing = loop.run_in_executor(self._workers[0], self._hash_block, chunks)
+                self._pending.append(asyncio.gather(hashing, writing))
+            else:
+                self._pending.append(writing)
+            if self.running is not None:
+                self._behind.append(self.running.update(chunks))
 
     async def _drain(self, keep: int) -> None:
         while len(self._pending) > keep:
             await self._pending.popleft()
+        while len(self._behind) > keep:
+            try:
+                await asyncio.wrap_future(self._behind.popleft())
+            except Exception:  # noqa: BLE001, S110 - the running hash reports it at the end
+                pass
 
     async def write(self, data: bytes | bytearray) -> None:
         """``data`` must not be modified afterwards (it is written later, by the worker)."""
@@ -123,8 +141,13 @@ class DiskSink:
     async def finish(self) -> None:
         """Write everything received so far and close the file."""
         self._submit()
-        await self._drain(0)
+        await self._drain_own()
         self.close()
+
+    async def _drain_own(self) -> None:
+        while self._pending:
+            await self._pending.popleft()
+        self._behind.clear()  # the running hash may lag: nobody needs it before the finish
 
     def close(self) -> None:
         if not self._closed:
@@ -136,7 +159,7 @@ class DiskSink:
     async def abandon(self) -> None:
         """Stop without writing the unqueued tail (blocks already queued are written)."""
         try:
-            await self._drain(0)
+            await self._drain_own()
         finally:
             self._pending.clear()
             self.close()

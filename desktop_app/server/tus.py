@@ -31,6 +31,7 @@ from desktop_app.server.context import AppContext, UploadState
 from desktop_app.server.errors import ApiError
 from desktop_app.server.idempotency import fingerprint
 from desktop_app.server.protocol import TRANSPORT_KEY, abort_transport
+from desktop_app.server.runhash import RunningHash
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration"
@@ -133,7 +134,7 @@ class TusHandlers:
                    "path": str(self.ctx.config.uploads_dir / upload_id)}
             open(row["path"], "wb").close()
             self.ctx.store.add_upload(row)
-            self.ctx.uploads[upload_id] = UploadState(hasher=hashlib.sha256())
+            self.ctx.uploads[upload_id] = UploadState(hasher=RunningHash())
             headers = {"Location": f"{str(request.base_url).rstrip('/')}{TUS_PATH}/{upload_id}",
                        "Upload-Expires": _expires(row["expires_at"])}
             if with_body:
@@ -222,12 +223,21 @@ class TusHandlers:
 
     async def _stream(self, request: Request, row: dict[str, Any], state: Any, offset: int,
                       checksum: tuple[str, bytes] | None) -> int:
-        whole = state.hasher.copy() if state.hasher is not None and state.hashed_to == offset else None
+        # The chunk's checksum is verified before answering; the upload's sha256 runs
+        # on its own thread and may lag into the next PATCH (see runhash.py).
+        base = state.hasher if isinstance(state.hasher, RunningHash) and state.hashed_to == offset else None
+        running = base.fork() if base is not None else None  # dropped unless the chunk is kept
         part = hashlib.new(checksum[0]) if checksum else None
-        if part is not None and whole is not None and offset == 0 and checksum and checksum[0] == "sha256":
-            part = whole  # a chunk from offset 0: its sha256 is the upload's, hash it once
-        hashers = [h for h in (whole, part) if h is not None]
-        sink = DiskSink(row["path"], offset, hashers if whole is not part else [whole])
+        sink = DiskSink(row["path"], offset, [part] if part is not None else [], running=running)
+        try:
+            return await self._store(request, row, state, offset, checksum, sink, part, running)
+        finally:
+            if running is not None:
+                running.release()
+
+    async def _store(self, request: Request, row: dict[str, Any], state: Any, offset: int,
+                     checksum: tuple[str, bytes] | None, sink: DiskSink, part: Any,
+                     running: RunningHash | None) -> int:
         disconnected = False
         try:
             async for chunk in request.stream():
@@ -249,7 +259,7 @@ class TusHandlers:
             raise ApiError("CHECKSUM_MISMATCH", f"The {checksum[0]} checksum of this chunk does not match "
                            "Upload-Checksum; send it again.")
         new_offset = offset + sink.written
-        state.hasher, state.hashed_to = whole, new_offset if whole is not None else 0
+        state.hasher, state.hashed_to = running, new_offset if running is not None else 0
         self.ctx.store.run("UPDATE uploads SET offset=?, expires_at=? WHERE upload_id=?", new_offset,
                            time.time() + self.ctx.config.upload_expiry_s, row["upload_id"])
         if disconnected:

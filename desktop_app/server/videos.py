@@ -22,6 +22,7 @@ from desktop_app.server.errors import ApiError
 from desktop_app.server.idempotency import fingerprint
 from desktop_app.server.multipart import receive_multipart
 from desktop_app.server.processing import now_iso
+from desktop_app.server.runhash import RunningHash
 
 MULTIPART_SLACK = 1024 * 1024  # form fields and boundaries around the video bytes
 
@@ -241,9 +242,10 @@ class VideoHandlers:
                            "finish the upload first.")
         state = self.ctx.uploads.get(upload_id)
         async with (state.lock if state else asyncio.Lock()):
-            if state and state.hasher is not None and state.hashed_to == row["length"]:
-                sha = state.hasher.hexdigest()  # type: ignore[attr-defined]
-            else:  # the server restarted mid-upload: hash the file once, off the loop
+            sha = None
+            if state and isinstance(state.hasher, RunningHash) and state.hashed_to == row["length"]:
+                sha = await asyncio.to_thread(state.hasher.hexdigest)  # it may still be catching up
+            if sha is None:  # the server restarted mid-upload: hash the file once, off the loop
                 sha = await asyncio.to_thread(_file_sha256, row["path"])
             filename = row["metadata"].get("filename") or row["metadata"].get("name") or "video"
             response = self._store_video(caller, session, body.get("user_id"), body.get("recorded_at"),

@@ -94,6 +94,28 @@ def test_tus_upload_in_chunks_with_checksums_then_finish(server, sample_video):
         assert wait_processed(c, video["video_id"])["status"] == "processed"
 
 
+def test_rejected_chunk_leaves_no_trace_in_the_stored_sha256(server, sample_video):
+    """The upload's sha256 is computed behind the PATCHes (it may lag into the next one):
+    a chunk refused for its checksum must not be part of it, nor of the file."""
+    data = sample_video.read_bytes()
+    third = len(data) // 3
+    sha1 = lambda b: "sha1 " + b64(hashlib.sha1(b).digest())  # noqa: E731
+    with client(server) as c:
+        url = create_upload(c, len(data), filename=sample_video.name)
+        assert patch(c, url, 0, data[:third], **{"Upload-Checksum": sha1(data[:third])}).status_code == 204
+        garbled = bytes(len(data) - third)  # what a corrupted chunk might carry
+        bad = patch(c, url, third, garbled, **{"Upload-Checksum": sha1(data[third:])})
+        assert_error(bad, 460, "CHECKSUM_MISMATCH")
+        for start, end in ((third, 2 * third), (2 * third, len(data))):
+            ok = patch(c, url, start, data[start:end], **{"Upload-Checksum": sha1(data[start:end])})
+            assert ok.status_code == 204 and ok.headers["upload-offset"] == str(end)
+        sid = new_session(c, server.username)
+        r = c.post(f"/sessions/{sid}/videos", json={"upload_id": url, "user_id": server.username})
+        assert r.status_code == 201, r.text
+        assert r.json()["sha256"] == hashlib.sha256(data).hexdigest()
+        assert stored_file(server, r.json()["video_id"]).read_bytes() == data
+
+
 def test_creation_with_upload_and_whole_body_checksum(server):
     with client(server) as c:
         r = c.post("/uploads", content=b"hello", headers={
