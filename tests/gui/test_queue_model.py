@@ -105,3 +105,45 @@ def test_bridge_batches_events_and_coalesces_progress_from_worker_threads(qtbot)
     assert [e.job.job_id for b in batches for e in b][:2000] == [j.job_id for j in jobs]
     assert len(progress) <= 2 and progress[-1][jobs[0].job_id].done == 999
     bridge.stop()
+
+
+def test_status_bar_tallies_follow_state_changes_and_removals(qapp):
+    """The once-a-second tally is kept up to date by upsert/remove (no pass over 5,000
+    rows): jobs left, in flight, waiting for the server and the upload rate it shows."""
+    rows = JobRows()
+    jobs = _jobs(6)
+    rows.upsert(jobs)
+    t = rows.tick()
+    assert (t.left, t.in_flight, t.uploading, t.waiting_server) == (6, 6, 0, 0)
+
+    def moved(job: Job, state: JobState, stage: Stage = Stage.UPLOAD) -> Job:
+        return dataclasses.replace(job, state=state, stage=stage,
+                                   updated_at=job.updated_at + 1)
+
+    up, paused, server, done = (moved(jobs[0], JobState.UPLOADING), moved(jobs[1], JobState.PAUSED),
+                                moved(jobs[2], JobState.WAITING_SERVER), moved(jobs[3], JobState.DONE))
+    rows.upsert([up, paused, server, done])
+    rows.set_progress({up.job_id: JobProgress(up.job_id, Stage.UPLOAD, 500, 1000, 2e6, 1.0)})
+    t = rows.tick()
+    assert (t.left, t.in_flight, t.uploading, t.waiting_server) == (5, 3, 1, 1)
+    assert t.rate == 2e6
+    rows.upsert([moved(up, JobState.DONE)])
+    rows.remove(paused.job_id)
+    t = rows.tick()
+    assert (t.left, t.in_flight, t.uploading, t.waiting_server, t.rate) == (3, 2, 0, 1, 0.0)
+
+
+def test_a_painted_cell_gets_its_text_and_alignment_in_one_call(qapp):
+    """A view paints a cell from multiData (all roles in one GIL hand-off): text and
+    alignment arrive intact."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    rows = JobRows()
+    rows.upsert(_jobs(3))
+    model = rows.models[Tab.QUEUE]
+    for col, text in ((Col.FILE, "clip00002.mp4"), (Col.SIZE, "2.0 MB")):
+        option = QStyleOptionViewItem()
+        QStyledItemDelegate().initStyleOption(option, model.index(2, model.columns.index(col)))
+        assert option.text == text
+    assert option.displayAlignment & Qt.AlignmentFlag.AlignRight
