@@ -55,6 +55,10 @@ class RunningHash:
         """Queue ``chunks`` (not to be modified afterwards); the future is done once hashed."""
         return self._submit(self._update, chunks)
 
+    def digest(self) -> Future[bytes]:
+        """The digest of everything queued so far, once it is hashed."""
+        return self._submit(lambda: self._h.copy().digest())
+
     def release(self) -> None:
         """No more updates: the worker finishes what is queued, then its thread exits."""
         if self._executor is not None:

@@ -1,4 +1,4 @@
-"""tus 1.0.0: creation, creation-with-upload, checksum (sha1, sha256), termination, expiration.
+"""tus 1.0.0: creation, creation-with-upload, checksum (crc32, sha1, sha256), termination, expiration.
 
 Each PATCH streams its body to the upload's file at the stored offset while a
 running sha256 of the whole upload is kept in memory (used by the finish step;
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import time
@@ -26,6 +25,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from desktop_app.server.bodies import DiskSink
+from desktop_app.server.checksum import ALGORITHMS, new_checksum
 from desktop_app.server.config import TUS_PATH
 from desktop_app.server.context import AppContext, UploadState
 from desktop_app.server.errors import ApiError
@@ -35,7 +35,6 @@ from desktop_app.server.runhash import RunningHash
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration"
-ALGORITHMS = ("sha1", "sha256")
 OCTETS = "application/offset+octet-stream"
 LOCK_WAIT_S = 5.0
 
@@ -227,8 +226,11 @@ class TusHandlers:
         # on its own thread and may lag into the next PATCH (see runhash.py).
         base = state.hasher if isinstance(state.hasher, RunningHash) and state.hashed_to == offset else None
         running = base.fork() if base is not None else None  # dropped unless the chunk is kept
-        part = hashlib.new(checksum[0]) if checksum else None
-        sink = DiskSink(row["path"], offset, [part] if part is not None else [], running=running)
+        part = new_checksum(checksum[0]) if checksum else None
+        if running is not None and offset == 0 and checksum and checksum[0] == "sha256":
+            part = running  # a chunk from offset 0: its sha256 is the upload's, hash it once
+        sink = DiskSink(row["path"], offset, [part] if part is not None and part is not running else [],
+                        running=running)
         try:
             return await self._store(request, row, state, offset, checksum, sink, part, running)
         finally:
@@ -252,7 +254,11 @@ class TusHandlers:
             raise
         await sink.finish()
         self.ctx.metrics.add_bytes(sink.written)
-        if part is not None and (disconnected or not hmac.compare_digest(part.digest(), checksum[1])):
+        if part is running and part is not None and not disconnected:
+            digest = await asyncio.wrap_future(running.digest())  # here the sha256 must be waited for
+        else:
+            digest = part.digest() if part is not None and not disconnected else b""
+        if part is not None and (disconnected or not hmac.compare_digest(digest, checksum[1])):
             os.truncate(row["path"], offset)  # the chunk is not trusted: as if never sent
             if disconnected:
                 raise ClientDisconnect()

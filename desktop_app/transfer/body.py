@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from desktop_app.errors import AppError
 from desktop_app.transfer.cancel import CancelToken
+from desktop_app.transfer.checksum import new_checksum
 from desktop_app.transfer.limiter import BandwidthLimiter
 
 PIECE = 256 * 1024
@@ -90,7 +91,7 @@ def stream_range(ident: FileIdentity, start: int, length: int, *, cancel: Cancel
 def range_digest(ident: FileIdentity, start: int, length: int, algorithm: str,
                  feed: Callable[[int, bytes], None] | None = None) -> bytes:
     """Digest of a byte range (for ``Upload-Checksum``); ``feed`` sees the bytes too."""
-    h = hashlib.new(algorithm)
+    h = new_checksum(algorithm)
     with open_file(ident) as fh:
         fh.seek(start)
         pos, left = start, length

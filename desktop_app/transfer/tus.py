@@ -11,7 +11,8 @@
   the URL goes to ``on_upload_url`` the moment it exists, so a crash can resume it.
 - Transfer: the file's sha256 is computed on a side thread meanwhile.
   ``PATCH`` in chunks (8 MiB default, the server's hint wins), each with
-  ``Upload-Checksum`` (sha1 preferred, else sha256) when the server supports checksums.
+  ``Upload-Checksum`` (crc32 preferred, then sha1, then sha256; see ``checksum.py``) when
+  the server supports checksums.
   Each chunk is one retried operation (see ``retry.py``); its body is a fresh generator
   reading the file from disk, so a consumed stream is never replayed.
 - Recovery: after any failure the offset is re-read with ``HEAD`` before sending again

@@ -7,7 +7,6 @@ steps only.
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from desktop_app.errors import AppError
+from desktop_app.transfer.checksum import PREFERENCE, supported
 
 TUS_VERSION = "1.0.0"
 
@@ -35,7 +35,7 @@ class TusResult:
 @dataclass
 class ServerCaps:
     extensions: frozenset[str] = frozenset()
-    checksum: str | None = None  # algorithm name for hashlib, None: no checksums
+    checksum: str | None = None  # algorithm name (checksum.PREFERENCE), None: no checksums
     max_size: int | None = None
 
 
@@ -62,10 +62,9 @@ def parse_caps(resp: httpx.Response) -> ServerCaps:
     algos = [a.strip().lower() for a in resp.headers.get("tus-checksum-algorithm", "").split(",")]
     checksum = None
     if "checksum" in ext:
-        # sha1 first: it only guards each chunk in transit (the whole file's sha256 is the
-        # end-to-end check) and is 2-3x cheaper than sha256 on CPUs without SHA extensions.
-        checksum = next((a for a in ("sha1", "sha256") if a in algos and a in
-                         hashlib.algorithms_available), None)
+        # the cheapest first: it only guards each chunk in transit (the whole file's
+        # sha256 is the end-to-end check); see checksum.py
+        checksum = next((a for a in PREFERENCE if a in algos and supported(a)), None)
     max_size = resp.headers.get("tus-max-size")
     return ServerCaps(ext, checksum, int(max_size) if max_size and max_size.isdigit() else None)
 

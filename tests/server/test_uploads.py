@@ -64,7 +64,7 @@ def test_tus_options_advertise_the_extensions(server):
     assert r.headers["tus-version"] == "1.0.0" and r.headers["tus-resumable"] == "1.0.0"
     assert set(r.headers["tus-extension"].split(",")) == {
         "creation", "creation-with-upload", "checksum", "termination", "expiration"}
-    assert set(r.headers["tus-checksum-algorithm"].split(",")) == {"sha1", "sha256"}
+    assert set(r.headers["tus-checksum-algorithm"].split(",")) == {"crc32", "sha1", "sha256"}
     assert int(r.headers["tus-max-size"]) > 0
 
 
@@ -114,6 +114,21 @@ def test_rejected_chunk_leaves_no_trace_in_the_stored_sha256(server, sample_vide
         assert r.status_code == 201, r.text
         assert r.json()["sha256"] == hashlib.sha256(data).hexdigest()
         assert stored_file(server, r.json()["video_id"]).read_bytes() == data
+
+
+def test_crc32_chunk_checksum_is_checked(server):
+    """crc32 (4-byte big-endian CRC, base64) is the cheap per-chunk check our client prefers."""
+    import zlib
+
+    data = bytes(range(256)) * 4096
+    crc = lambda b: "crc32 " + b64(zlib.crc32(b).to_bytes(4, "big"))  # noqa: E731
+    with client(server) as c:
+        url = create_upload(c, len(data))
+        damaged = data[:1000] + b"\x00" + data[1001:]
+        assert_error(patch(c, url, 0, damaged, **{"Upload-Checksum": crc(data)}), 460, "CHECKSUM_MISMATCH")
+        assert c.head(url, headers=TUS).headers["upload-offset"] == "0"
+        ok = patch(c, url, 0, data, **{"Upload-Checksum": crc(data)})
+        assert ok.status_code == 204 and ok.headers["upload-offset"] == str(len(data))
 
 
 def test_creation_with_upload_and_whole_body_checksum(server):

@@ -109,3 +109,16 @@ def test_a_known_sha256_saves_hashing_but_a_stale_one_is_caught(server, tmp_path
                             progress=lambda s, t: None)
     # Grew by a byte since it was hashed: the server's sha256 exposes the stale digest.
     assert info.value.code == "CHECKSUM_MISMATCH"
+
+
+def test_crc32_checksum_matches_the_standard_check_value():
+    """The client's crc32 Upload-Checksum is the CRC-32 every tool computes (zip, gzip):
+    the check value of b"123456789" is 0xCBF43926, fed in pieces or at once."""
+    from desktop_app.transfer.checksum import new_checksum
+
+    whole, pieces = new_checksum("crc32"), new_checksum("crc32")
+    whole.update(b"123456789")
+    for piece in (b"1234", b"5", b"6789"):
+        pieces.update(piece)
+    assert whole.digest() == pieces.digest() == bytes.fromhex("cbf43926")
+    assert pieces.copy().digest() == whole.digest()
