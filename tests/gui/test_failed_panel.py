@@ -77,4 +77,4 @@ def test_multi_select_retry_and_remove(make_window, qtbot, tmp_path, corrupt_vid
     assert not panel.buttons["details"].isEnabled()  # one-job actions need one job
     panel.buttons["remove"].click()
     qtbot.waitUntil(lambda: not states(window), timeout=20_000)
-    assert window.tabs.tabText(1) == "Failed (0)"
+    qtbot.waitUntil(lambda: window.tabs.tabText(1) == "Failed (0)", timeout=2_000)

@@ -65,7 +65,8 @@ def test_retry_from_failed_panel_after_fault_cleared(make_window, qtbot, server,
     assert panel.buttons["retry"].isEnabled()
     panel.buttons["retry"].click()
     qtbot.waitUntil(lambda: window.tabs.tabText(2) == "Completed (1)", timeout=120_000)
-    assert rows(window, Tab.FAILED) == [] and window.tabs.tabText(1) == "Failed (0)"
+    assert rows(window, Tab.FAILED) == []
+    qtbot.waitUntil(lambda: window.tabs.tabText(1) == "Failed (0)", timeout=2_000)
     # The history keeps the failed attempt and the retry.
     window.tabs.setCurrentIndex(2)
     window.completed_view.selectRow(0)
@@ -135,7 +136,8 @@ def test_close_and_reopen_shows_the_same_jobs_in_the_same_states(
     again = make_window()
     assert states(again) == before
     assert rows(again, Tab.FAILED) == failed_before  # failures persist until removed
-    assert again.tabs.tabText(1) == "Failed (1)" and again.tabs.tabText(2) == "Completed (1)"
+    qtbot.waitUntil(lambda: again.tabs.tabText(1) == "Failed (1)"
+                    and again.tabs.tabText(2) == "Completed (1)", timeout=2_000)
     # Remove from the panel: gone for good.
     again.failed_panel.view.selectRow(0)
     again.failed_panel.buttons["remove"].click()

@@ -35,7 +35,7 @@ def test_drop_mixed_files_and_folder_adds_videos_and_summarises_skips(
     assert window.status.summary_label.text() == "3 added, 3 skipped: not video files"
     names = sorted(r["File"] for r in rows(window, Tab.QUEUE))
     assert names == ["clip1.mp4", "clip2.MOV", "loose.mp4"]
-    assert window.tabs.tabText(0) == "Queue (3)"
+    qtbot.waitUntil(lambda: window.tabs.tabText(0) == "Queue (3)", timeout=2_000)
 
 
 def test_a_dropped_video_goes_through_to_done(make_window, qtbot, server, sample_video):
@@ -51,7 +51,7 @@ def test_a_dropped_video_goes_through_to_done(make_window, qtbot, server, sample
                       headers={"Authorization": f"Bearer {api_token(server)}"}).json()
     assert video["sha256"] == hashlib.sha256(sample_video.read_bytes()).hexdigest()
     assert video["bytes"] == sample_video.stat().st_size
-    assert window.tabs.tabText(2) == "Completed (1)"
+    qtbot.waitUntil(lambda: window.tabs.tabText(2) == "Completed (1)", timeout=2_000)
     # Details: analysis facts and the history, for the selected job.
     window.tabs.setCurrentIndex(2)
     window.completed_view.selectRow(0)
@@ -78,7 +78,7 @@ def test_corrupt_files_fail_with_their_code_and_one_plain_text_dialog(
     assert sorted(r["File"] for r in failed) == sorted(p.name for p in hostile)
     assert {r["Code"] for r in failed} == {"VIDEO_CORRUPTED"}
     assert all(r["Message"] for r in failed)
-    assert window.tabs.tabText(1) == "Failed (2)"
+    qtbot.waitUntil(lambda: window.tabs.tabText(1) == "Failed (2)", timeout=2_000)
     errors = window.dialogs.of_type(ErrorDialog)
     assert len(errors) == 1, "one dialog per cause, not one per file"
     dialog = errors[0]
