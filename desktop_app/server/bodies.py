@@ -70,7 +70,6 @@ class DiskSink:
         self.path = Path(path)
         self.hashers = hashers if hashers is not None else [hashlib.sha256()]
         self.running = running
-        self._behind: deque[Any] = deque()  # the running hash's queued blocks
         self.written = 0
         self._chunks: list[bytes | bytearray] = []
         self._size = 0
@@ -116,14 +115,15 @@ class DiskSink:
             else:
                 self._pending.append(writing)
             if self.running is not None:
-                self._behind.append(self.running.update(chunks))
+                self.running.update(chunks)
 
     async def _drain(self, keep: int) -> None:
         while len(self._pending) > keep:
             await self._pending.popleft()
-        while len(self._behind) > keep:
+        behind = self.running.queued if self.running is not None else deque()
+        while len(behind) > keep:
             try:
-                await asyncio.wrap_future(self._behind.popleft())
+                await asyncio.wrap_future(behind.popleft())
             except Exception:  # noqa: BLE001, S110 - the running hash reports it at the end
                 pass
 
@@ -147,7 +147,8 @@ class DiskSink:
     async def _drain_own(self) -> None:
         while self._pending:
             await self._pending.popleft()
-        self._behind.clear()  # the running hash may lag: nobody needs it before the finish
+        # the running hash's backlog is not waited for: nobody needs it before the
+        # finish, and the next PATCH's writes count it against MAX_PENDING
 
     def close(self) -> None:
         if not self._closed:

@@ -15,6 +15,7 @@ mismatch, cut off) is dropped with its fork; the upload keeps the last accepted 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -30,6 +31,9 @@ class RunningHash:
         self._h: Any = hashlib.sha256() if base is None else None
         self._executor: ThreadPoolExecutor | None = None
         self._tail: Future[Any] = _done()
+        # blocks queued but not yet hashed, shared along the chain of forks so the
+        # backlog stays bounded across PATCHes (a fork's blocks wait for its base's)
+        self.queued: deque[Future[Any]] = base.queued if base is not None else deque()
         if base is not None:
             self._tail = self._submit(self._start, base)
 
@@ -53,7 +57,9 @@ class RunningHash:
 
     def update(self, chunks: list[Any]) -> Future[Any]:
         """Queue ``chunks`` (not to be modified afterwards); the future is done once hashed."""
-        return self._submit(self._update, chunks)
+        fut = self._submit(self._update, chunks)
+        self.queued.append(fut)
+        return fut
 
     def digest(self) -> Future[bytes]:
         """The digest of everything queued so far, once it is hashed."""
