@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from desktop_app import settings as settings_mod
@@ -145,6 +146,17 @@ def _signed_in_user(conn: Connection) -> str | None:
         return None
 
 
+def _run_until_idle(manager: JobManager, ids: set[str], retry_ids: Iterable[str]) -> None:
+    """Run these jobs (retrying ``retry_ids``) until each is finished or waiting."""
+    try:
+        manager.start(resume_only=ids)
+        for job_id in retry_ids:
+            manager.retry(job_id)
+        manager.wait_idle(ids)
+    finally:  # also on Ctrl-C: running stages stop and their jobs stay queued
+        manager.shutdown()
+
+
 def run_upload(args: argparse.Namespace) -> int:
     return _guard(args, list(args.files), lambda: _upload(args))
 
@@ -196,13 +208,7 @@ def _upload(args: argparse.Namespace) -> int:
         manager.queue_many(new_jobs)  # committed before anything is reported
         ids = {jid for _, jid, _ in planned if jid}
         test_hook("queued", ",".join(sorted(ids)))
-        try:
-            manager.start(resume_only=ids)
-            for job_id in to_retry:
-                manager.retry(job_id)
-            manager.wait_idle(ids)
-        finally:  # also on Ctrl-C: running stages stop and their jobs stay queued
-            manager.shutdown()
+        _run_until_idle(manager, ids, to_retry)
         failed = 0
         for file, job_id, extra in planned:
             if job_id is None:
@@ -268,13 +274,7 @@ def _retry(args: argparse.Namespace) -> int:
     try:
         manager = _manager(store, conn, args)
         ids = {j.job_id for j in targets}
-        try:
-            manager.start(resume_only=ids)
-            for job_id in ids:
-                manager.retry(job_id)
-            manager.wait_idle(ids)
-        finally:
-            manager.shutdown()
+        _run_until_idle(manager, ids, ids)
         failed = 0
         for job in targets:
             now = store.get(job.job_id)
