@@ -17,6 +17,9 @@ from typing import BinaryIO
 _CONTAINERS = {"trak", "mdia", "minf", "stbl", "edts", "dinf", "udta", "mvex", "sinf", "schi"}
 _MAX_MOOV = 64 * 1024 * 1024  # an index bigger than this is not worth parsing for diagnostics
 _ENCRYPTED_ENTRIES = {"encv", "enca", "encs", "enct", "drmi", "drms"}
+# Raw bodies kept per track for the server's spot check (media/sampletable.py), which
+# locates samples in the file and rebuilds a keyframes-only index from them.
+_KEPT = {"tkhd", "mdhd", "stsd", "stts", "stsc", "stsz", "stz2", "stco", "co64", "stss"}
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Track:
     samples: int | None = None
     duration_s: float | None = None
     edit_s: float | None = None  # what the edit list presents (editors trim this way)
+    boxes: dict[str, bytes] = field(default_factory=dict)  # raw bodies of the _KEPT boxes
 
     @property
     def presented_samples(self) -> int | None:
@@ -212,6 +216,8 @@ def _rotation(data: bytes, start: int, end: int) -> int:
 
 def _parse_track(data: bytes, start: int, end: int, track: Track, layout: Layout) -> None:
     for box, s, e in _children(data, start, end):
+        if box in _KEPT:
+            track.boxes.setdefault(box, data[s:e])
         if box == "tkhd":
             track.rotation = _rotation(data, s, e)
         elif box == "hdlr" and e - s >= 12 and not track.handler:  # mdia's, not minf's data handler

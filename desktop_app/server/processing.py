@@ -1,9 +1,16 @@
-"""Background processing of stored videos: open and decode them with the app's validator.
+"""Background processing of stored videos: open them and decode a sample of frames.
 
-One worker thread (decoding is CPU-heavy and the machine is shared); a video
-moves ``processing`` -> ``processed``, or ``failed`` with the validator's
-422-class code and friendly message. Videos left ``processing`` by a previous
-run are queued again at start.
+The check is ``media.spotcheck.spot_check``, an ingest-style probe, not the
+client's full decode: the client has already decoded every frame for its
+analysis, and the embedded backend shares the client's cores, so decoding
+everything again doubled the pipeline's decode work. The probe checks the
+structure, the MP4/MOV sample tables against the file (truncation), and decodes
+the first frame, a few keyframes across the duration and the frames after the
+last keyframe; other containers still get the full decode (see that module).
+
+One worker thread (the machine is shared); a video moves ``processing`` ->
+``processed``, or ``failed`` with the check's 422-class code and friendly message.
+Videos left ``processing`` by a previous run are queued again at start.
 """
 
 from __future__ import annotations
@@ -26,13 +33,15 @@ def now_iso() -> str:
 
 def check_video(path: Path) -> tuple[str, str | None, str | None]:
     """(status, error_code, error) for the file at ``path``."""
-    from desktop_app.media.validate import validate_file  # heavy (cv2): only when needed
+    from desktop_app.media.spotcheck import spot_check  # heavy (cv2): only when needed
 
     try:
-        validate_file(path, check_extension=False)
+        result = spot_check(path)
     except AppError as err:
         code = err.code if err.status == 422 else _FAILED_DEFAULT
         return "failed", code, err.message
+    log.info("video %s checked by %s: %d of %d frames decoded%s", path.name, result.method,
+             result.frames_decoded, result.frames_total, f" ({result.reason})" if result.reason else "")
     return "processed", None, None
 
 
