@@ -7,7 +7,9 @@ backend does what ingest services do, a probe that is cheap but still decodes:
    encryption; ``probe.open_video``: container structure, codec, first frame);
 2. MP4 / MOV: the video track's sample tables are checked against the file
    (every sample must lie inside it: a file cut short, or one whose ``mdat``
-   claims "to the end of the file", is found without decoding), then a few
+   claims "to the end of the file", is found without decoding); H.264/HEVC
+   samples must all be well-formed NAL units (``media/nalcheck.py``: reads every
+   sample, decodes none, finds zeroed or overwritten data); then a few
    keyframes spread across the duration and the last keyframe with the samples
    after it (up to ``TAIL``) are decoded from a keyframes-only copy
    (``media/keyframes.py``): at most ``KEYFRAMES + TAIL`` frames besides the first;
@@ -16,8 +18,8 @@ backend does what ingest services do, a probe that is cheap but still decodes:
    have no sample table to check truncation against, and OpenCV's seek in them
    decodes a GOP or more per seek without a reliable end-of-data signal.
 
-A keyframe that does not decode is not judged from the copy: the full decode runs
-and its verdict (the client's own rule) stands. So the probe fails a file only for
+A keyframe that does not decode, or a malformed sample, is not judged by the probe:
+the full decode runs and its verdict (the client's own rule) stands. So the probe fails a file only for
 a certain cause (structure, first frame, samples past the end of the file), never
 because of a quirk of the keyframe copy.
 """
@@ -34,6 +36,7 @@ from desktop_app.errors import AppError
 from desktop_app.media import isobmff
 from desktop_app.media.capture import open_capture
 from desktop_app.media.keyframes import keyframe_mp4
+from desktop_app.media.nalcheck import first_malformed, nal_format
 from desktop_app.media.probe import MediaInfo, open_video
 from desktop_app.media.sampletable import SampleTable, check_within, read_samples
 from desktop_app.media.validate import FileFacts, inspect_file, validate_file
@@ -89,6 +92,10 @@ def _keyframes(facts: FileFacts, info: MediaInfo) -> SpotCheck | str:
         if table is None:
             return "no sample table"
         check_within(table, facts.size, info.duration_s, facts.path)
+        fmt = nal_format(track)
+        bad = first_malformed(fh, table, fmt) if fmt else None
+        if bad is not None:
+            return f"sample {bad} ({table.seconds(bad):.1f} s) is not well-formed {info.codec} data"
         picks = pick_samples(table)
         if not picks:
             return "no keyframes listed"

@@ -1,0 +1,37 @@
+"""The server's spot check judges every bad file as the client's full validation does."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.errors import AppError
+from desktop_app.media.spotcheck import spot_check
+from desktop_app.media.validate import validate_file
+
+# Extension checks are the client's business (the server stores what it is sent),
+# so every other kind of broken file must get the same code and message.
+KINDS = ["truncated_with_index", "truncated_without_index", "truncated_webm", "text", "pdf", "png",
+         "empty", "random", "audio_only", "cenc_encrypted", "openssl_encrypted", "av1", "directory",
+         "dangling_link"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_spot_check_gives_the_full_checks_code_and_message(broken, kind):
+    with pytest.raises(AppError) as full:
+        validate_file(broken[kind], check_extension=False)
+    with pytest.raises(AppError) as spot:
+        spot_check(broken[kind])
+    assert spot.value.code == full.value.code, (spot.value, full.value)
+    assert spot.value.message == full.value.message
+    assert spot.value.file == str(broken[kind])
+
+
+def test_expected_422_codes_reach_the_server(broken):
+    from desktop_app.server.processing import check_video
+
+    assert check_video(broken["cenc_encrypted"])[:2] == ("failed", "DECRYPTION_FAILED")
+    assert check_video(broken["av1"])[:2] == ("failed", "VIDEO_UNSUPPORTED_CODEC")
+    assert check_video(broken["truncated_with_index"])[:2] == ("failed", "VIDEO_CORRUPTED")
+    assert check_video(broken["audio_only"])[:2] == ("failed", "VIDEO_UNPROCESSABLE")
+    status, code, message = check_video(broken["truncated_webm"])
+    assert (status, code) == ("failed", "VIDEO_CORRUPTED") and "of its 60 frames" in message
