@@ -15,10 +15,12 @@ resource, not the sum of them).
   against the embedded reference backend, from add_files() to every job DONE
   (validated, analysed, uploaded, sha256 verified, processed by the server).
 
-The reference backend "processes" each stored video by decoding all of it again,
-on the same two cores. A real server does that on its own machine, so a second
-run stubs the server's decode out and reports the figure for the app's own
-pipeline; both figures are printed.
+The reference backend processes each stored video on the same two cores, with
+an ingest-style spot check (``media/spotcheck.py``: sample tables and NAL framing
+read, about a dozen frames decoded; it used to decode every frame again, which
+doubled the decode work). A second run stubs the server's check out, so the
+difference between the two figures is what server processing costs the pipeline;
+both figures are printed.
 """
 
 from __future__ import annotations
