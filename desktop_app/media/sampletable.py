@@ -128,11 +128,13 @@ def _timescale(b: dict[str, bytes]) -> int:
     return struct.unpack(">I", body[at:at + 4])[0] if len(body) >= at + 4 else 0
 
 
-def check_within(table: SampleTable, file_size: int, duration_s: float, path: str) -> None:
-    """VIDEO_CORRUPTED when a sample lies (partly) past the end of the file."""
+def check_within(table: SampleTable, file_size: int, duration_s: float, path: str,
+                 allowance: int = 0) -> int:
+    """How many samples lie (partly) past the end of the file; VIDEO_CORRUPTED when
+    that is more than ``allowance``."""
     past = np.flatnonzero(table.offsets + table.sizes > file_size)
-    if past.size == 0:
-        return
+    if past.size <= allowance:
+        return int(past.size)
     first = int(past[0])
     at_s = table.seconds(first)
     missing = int((table.offsets[past] + table.sizes[past]).max()) - file_size

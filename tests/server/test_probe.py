@@ -207,3 +207,19 @@ def test_other_codecs_and_layouts_take_the_keyframe_path(video_factory, tmp_path
     phone = make_video(tmp_path / "phone.mov", seconds=2.0, size=(160, 120), audio=True, rotate=270)
     result = spot_check(phone)
     assert result.method == "keyframes" and (result.info.width, result.info.height) == (120, 160)
+
+
+def test_a_file_missing_only_its_last_frame_is_judged_as_the_client_judges_it(video_factory, tmp_path):
+    """The client's full decode tolerates a couple of missing frames at the end; the
+    sample-table check leaves such a file to the full decode, so the server agrees."""
+    from desktop_app.media.validate import validate_file
+
+    whole = video_factory("probe-faststart.mp4", seconds=4.0, faststart=True)
+    with open(whole, "rb") as fh:
+        table = read_samples(isobmff.read_layout(fh, whole.stat().st_size).video_tracks[0], str(whole))
+    cut = _mdat_to_end_of_file(whole, tmp_path / "last_frame_cut.mp4", 1.0)
+    cut.write_bytes(cut.read_bytes()[: -int(table.sizes[-1]) // 2])
+    client_view = validate_file(cut, check_extension=False)  # passes: a few of 120 frames lost
+    result = spot_check(cut)
+    assert result.method == "full-decode" and "past the end of the file" in result.reason
+    assert result.frames_decoded == client_view.frame_count >= 120 - 3  # its B-frames go with it
