@@ -15,11 +15,11 @@ import json
 import os
 from collections import deque
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from desktop_app.server.errors import ApiError
+from desktop_app.server.lanes import Lane
 from desktop_app.server.runhash import RunningHash
 
 JSON_LIMIT = 1024 * 1024
@@ -53,8 +53,8 @@ class DiskSink:
     """Append bytes to ``path`` (from ``offset``), hashing them with ``hashers``.
 
     Received chunks are grouped into ~1 MiB blocks (a list of the chunks, no copy)
-    and queued to this sink's two worker threads, one hashing and one ``writev``-ing,
-    each in order (hashing is the slow part; writing need not wait for it). Up to
+    and queued to this sink's two lanes (see ``lanes.py``), one hashing and one
+    ``writev``-ing, each in order (hashing is the slow part; writing need not wait for it). Up to
     ``MAX_PENDING`` blocks may wait, so the event loop and the workers rarely wait
     for each other (each hand-off costs a thread wake-up, slow on a busy machine);
     past that the loop waits, which pauses reading from the socket: memory stays
@@ -74,7 +74,7 @@ class DiskSink:
         self._chunks: list[bytes | bytearray] = []
         self._size = 0
         self._pending: deque[asyncio.Future[Any]] = deque()
-        self._workers: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
+        self._hash_lane, self._write_lane = Lane(), Lane()
         flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
         self._fd = os.open(self.path, flags, 0o600)
         os.lseek(self._fd, offset, os.SEEK_SET)
@@ -103,14 +103,10 @@ class DiskSink:
 
     def _submit(self) -> None:
         if self._chunks:
-            if self._workers is None:  # one thread each for hashing and writing keeps blocks in order
-                self._workers = (ThreadPoolExecutor(1, thread_name_prefix="upload-hash"),
-                                 ThreadPoolExecutor(1, thread_name_prefix="upload-write"))
             chunks, self._chunks, self._size = self._chunks, [], 0
-            loop = asyncio.get_running_loop()
-            writing = loop.run_in_executor(self._workers[1], self._write_block, chunks)
+            writing = asyncio.wrap_future(self._write_lane.submit(self._write_block, chunks))
             if self.hashers:
-                hashing = loop.run_in_executor(self._workers[0], self._hash_block, chunks)
+                hashing = asyncio.wrap_future(self._hash_lane.submit(self._hash_block, chunks))
                 self._pending.append(asyncio.gather(hashing, writing))
             else:
                 self._pending.append(writing)
@@ -154,13 +150,13 @@ class DiskSink:
         if not self._closed:
             self._closed = True
             os.close(self._fd)
-            for worker in self._workers or ():
-                worker.shutdown(wait=False)
 
     async def abandon(self) -> None:
         """Stop without writing the unqueued tail (blocks already queued are written)."""
         try:
             await self._drain_own()
         finally:
+            # a failed block must not leave later ones writing to a closed (or reused) fd
+            await asyncio.gather(*self._pending, return_exceptions=True)
             self._pending.clear()
             self.close()

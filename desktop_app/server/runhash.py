@@ -7,17 +7,21 @@ client sends the next chunk. On a CPU without SHA extensions sha256 (~235 MB/s) 
 the slowest step of receiving, and waiting for its backlog at the end of every PATCH
 (a few MiB, tens of ms) stalled the connection once per chunk.
 
-Each PATCH works on a ``fork()`` (a copy of the hash state taken, on the fork's own
-thread, once every byte before it is hashed), so a chunk that is rejected (checksum
-mismatch, cut off) is dropped with its fork; the upload keeps the last accepted fork.
+Each PATCH works on a ``fork()`` (a copy of the hash state taken once every byte
+before it is hashed), so a chunk that is rejected (checksum mismatch, cut off) is
+dropped with its fork; the upload keeps the last accepted fork. A chain of forks shares
+one ``Lane`` (see ``lanes.py``): a fork's first task runs after every block its base
+queued, so it never waits, and no thread is started per PATCH.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
+
+from desktop_app.server.lanes import Lane
 
 
 def _done() -> Future[None]:
@@ -29,7 +33,7 @@ def _done() -> Future[None]:
 class RunningHash:
     def __init__(self, base: RunningHash | None = None) -> None:
         self._h: Any = hashlib.sha256() if base is None else None
-        self._executor: ThreadPoolExecutor | None = None
+        self._lane: Lane = base._lane if base is not None else Lane()
         self._tail: Future[Any] = _done()
         # blocks queued but not yet hashed, shared along the chain of forks so the
         # backlog stays bounded across PATCHes (a fork's blocks wait for its base's)
@@ -38,13 +42,11 @@ class RunningHash:
             self._tail = self._submit(self._start, base)
 
     def _submit(self, fn: Any, *args: Any) -> Future[Any]:
-        if self._executor is None:  # one thread per fork keeps its blocks in order
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="upload-sha256")
-        self._tail = self._executor.submit(fn, *args)
+        self._tail = self._lane.submit(fn, *args)
         return self._tail
 
     def _start(self, base: RunningHash) -> None:
-        base._tail.result()  # every byte before this fork is hashed (or this raises)
+        base._tail.result()  # done already (same lane, queued before); raises if it failed
         self._h = base._h.copy()
 
     def _update(self, chunks: list[Any]) -> None:
@@ -64,11 +66,6 @@ class RunningHash:
     def digest(self) -> Future[bytes]:
         """The digest of everything queued so far, once it is hashed."""
         return self._submit(lambda: self._h.copy().digest())
-
-    def release(self) -> None:
-        """No more updates: the worker finishes what is queued, then its thread exits."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
 
     def hexdigest(self, timeout: float | None = None) -> str | None:
         """Blocks until every queued block is hashed; None if hashing failed (the

@@ -226,7 +226,7 @@ class TusHandlers:
     async def _stream(self, request: Request, row: dict[str, Any], state: Any, offset: int,
                       checksum: tuple[str, bytes] | None) -> int:
         # The chunk's checksum is verified before answering; the upload's sha256 runs
-        # on its own thread and may lag into the next PATCH (see runhash.py).
+        # on its own lane and may lag into the next PATCH (see runhash.py).
         base = state.hasher if isinstance(state.hasher, RunningHash) and state.hashed_to == offset else None
         running = base.fork() if base is not None else None  # dropped unless the chunk is kept
         part = new_checksum(checksum[0]) if checksum else None
@@ -234,11 +234,7 @@ class TusHandlers:
             part = running  # a chunk from offset 0: its sha256 is the upload's, hash it once
         sink = DiskSink(row["path"], offset, [part] if part is not None and part is not running else [],
                         running=running)
-        try:
-            return await self._store(request, row, state, offset, checksum, sink, part, running)
-        finally:
-            if running is not None:
-                running.release()
+        return await self._store(request, row, state, offset, checksum, sink, part, running)
 
     async def _store(self, request: Request, row: dict[str, Any], state: Any, offset: int,
                      checksum: tuple[str, bytes] | None, sink: DiskSink, part: Any,

@@ -12,6 +12,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from desktop_app.errors import AppError
@@ -170,32 +171,38 @@ class WholeFileHash:
 
 class ChecksumAhead:
     """Per-chunk digests, the next one computed on a side thread while the current chunk
-    is on the wire, so checksumming stays off the upload's critical path."""
+    is on the wire, so checksumming stays off the upload's critical path.
+
+    One worker thread serves the whole upload: starting a thread per chunk made the
+    sender wait for the new thread to be scheduled (a few ms on a busy machine) before
+    every PATCH. ``close()`` lets it go."""
 
     def __init__(self, ident: FileIdentity, algorithm: str) -> None:
         self.ident, self.algorithm = ident, algorithm
         self._key: tuple[int, int] | None = None
-        self._thread: threading.Thread | None = None
-        self._result: bytes | AppError | None = None
+        self._pending: Future[bytes] | None = None
+        self._worker: ThreadPoolExecutor | None = None
 
     def get(self, start: int, length: int, next_length: int) -> bytes:
         """Digest of ``[start, start+length)``; starts on ``[start+length, +next_length)``."""
-        result: bytes | AppError | None = None
-        if self._key == (start, length) and self._thread is not None:
-            self._thread.join()
-            result = self._result
-        if not isinstance(result, bytes):
+        result: bytes | None = None
+        if self._key == (start, length) and self._pending is not None:
+            try:
+                result = self._pending.result()
+            except AppError:
+                result = None  # computed again below, where the error surfaces
+        if result is None:
             result = range_digest(self.ident, start, length, self.algorithm)
-        self._key, self._result, self._thread = None, None, None
+        self._key, self._pending = None, None
         if next_length > 0:
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(1, thread_name_prefix="chunk-checksum")
             self._key = (start + length, next_length)
-            self._thread = threading.Thread(target=self._run, args=self._key, daemon=True,
-                                            name="chunk-checksum")
-            self._thread.start()
+            self._pending = self._worker.submit(range_digest, self.ident, *self._key,
+                                                self.algorithm)
         return result
 
-    def _run(self, start: int, length: int) -> None:
-        try:
-            self._result = range_digest(self.ident, start, length, self.algorithm)
-        except AppError as err:
-            self._result = err
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+            self._worker = None

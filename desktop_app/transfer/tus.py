@@ -126,6 +126,8 @@ class TusUploader:
                                 cancel)
         finally:
             up.hasher.close()
+            if up.checksums is not None:
+                up.checksums.close()
 
     def _upload(self, up: _Upload, path: str, metadata: dict[str, str] | None,
                 idempotency_key: str | None, on_upload_url: Callable[[str], None] | None,
