@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a user account (repeatable)")
     p.add_argument("--max-upload-bytes", type=_positive_int)
     p.add_argument("--max-inflight", type=_positive_int)
+    p.add_argument("--chunk-size", type=_positive_int,
+                   help="the tus chunk size advertised to clients, in bytes")
     p.add_argument("--fault-injection", action="store_true",
                    help="enable the admin fault-injection endpoint (tests only)")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from desktop_app import paths
 from desktop_app.server.app import build_app, random_password
 from desktop_app.server.config import (
+    DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_INFLIGHT,
     DEFAULT_MAX_UPLOAD_BYTES,
     ServerConfig,
@@ -40,6 +41,7 @@ def run_serve(args: argparse.Namespace) -> int:
         data_dir=data_dir, users=users,
         max_upload_bytes=args.max_upload_bytes or DEFAULT_MAX_UPLOAD_BYTES,
         max_inflight=args.max_inflight or DEFAULT_MAX_INFLIGHT,
+        chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
         fault_injection=bool(args.fault_injection),
     )
     try:
