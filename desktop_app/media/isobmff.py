@@ -19,7 +19,7 @@ _MAX_MOOV = 64 * 1024 * 1024  # an index bigger than this is not worth parsing f
 _ENCRYPTED_ENTRIES = {"encv", "enca", "encs", "enct", "drmi", "drms"}
 # Raw bodies kept per track for the server's spot check (media/sampletable.py), which
 # locates samples in the file and rebuilds a keyframes-only index from them.
-_KEPT = {"tkhd", "mdhd", "stsd", "stts", "stsc", "stsz", "stz2", "stco", "co64", "stss"}
+_KEPT = {"tkhd", "mdhd", "stsd", "stts", "ctts", "stsc", "stsz", "stz2", "stco", "co64", "stss"}
 
 
 @dataclass

@@ -18,7 +18,8 @@ from desktop_app.errors import AppError
 from desktop_app.media.isobmff import Track
 from desktop_app.media.sampletable import SampleTable
 
-_MAX_SAMPLE = 64 * 1024 * 1024  # one compressed frame larger than this is not a frame
+_MAX_SAMPLE = 32 * 1024 * 1024  # one compressed frame larger than this is not a frame
+_MAX_TOTAL = 128 * 1024 * 1024  # what the copy may hold in memory
 _MATRIX = struct.pack(">9i", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 
 
@@ -33,6 +34,11 @@ def _full(kind: bytes, flags: int, *parts: bytes) -> bytes:
 
 def _read_samples(src: BinaryIO, table: SampleTable, picks: list[int], path: str) -> list[bytes]:
     out = []
+    total = int(table.sizes[picks].sum())
+    if total > _MAX_TOTAL:
+        raise AppError("VIDEO_CORRUPTED", f"picked samples hold {total} bytes",
+                       message="This video's index is damaged, so its frames cannot be found.",
+                       file=path, stage="validate")
     for i in picks:
         offset, size = int(table.offsets[i]), int(table.sizes[i])
         src.seek(offset)

@@ -19,6 +19,9 @@ from desktop_app.errors import AppError
 from desktop_app.media.isobmff import Track
 
 STAGE = "validate"
+# Tables bigger than this (9 h at 60 fps) are left to the full decode: the arrays below
+# cost ~50 bytes a sample, and a hostile count must not make the server allocate gigabytes.
+MAX_SAMPLES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ def read_samples(track: Track, path: str) -> SampleTable | None:
     b = track.boxes
     if not ("stsz" in b or "stz2" in b) or not ("stco" in b or "co64" in b) or "stsc" not in b:
         return None
+    declared = _count(b["stsz"] if "stsz" in b else b["stz2"], 8, "stsz", path)
+    if declared > MAX_SAMPLES:
+        return None
     try:
         sizes = _sizes(b, path)
     except ValueError as exc:  # np.frombuffer on a short buffer
@@ -98,11 +104,12 @@ def read_samples(track: Track, path: str) -> SampleTable | None:
     if runs.shape[0] == 0 or first[0] != 0 or np.any(np.diff(first) <= 0) or first[-1] >= chunks.size:
         raise _damaged(f"'stsc' runs {runs[:4].tolist()} do not fit {chunks.size} chunks", path)
     per_chunk = np.repeat(runs[:, 1], np.diff(np.append(first, chunks.size)))
-    if int(per_chunk.sum()) < n:
-        raise _damaged(f"chunks hold {int(per_chunk.sum())} samples, 'stsz' lists {n}", path)
-    chunk_of = np.repeat(np.arange(chunks.size), per_chunk)[:n]
+    held = np.cumsum(per_chunk)  # samples in chunks 0..c; searched, never expanded
+    if int(held[-1]) < n:
+        raise _damaged(f"chunks hold {int(held[-1])} samples, 'stsz' lists {n}", path)
+    chunk_of = np.searchsorted(held, np.arange(n), side="right")
     ends = np.cumsum(sizes)
-    chunk_first = np.concatenate(([0], np.cumsum(per_chunk)[:-1]))
+    chunk_first = np.minimum(held - per_chunk, n)  # chunks past the last sample start at n
     before = np.concatenate(([0], ends))[chunk_first]  # bytes of samples before each chunk
     offsets = chunks[chunk_of] + (ends - sizes) - before[chunk_of]
     if "stss" in b:
@@ -117,9 +124,34 @@ def _decode_times(b: dict[str, bytes], n: int, path: str) -> np.ndarray:
     if "stts" not in b:
         return np.zeros(n, np.int64)
     runs = _u32_array(b["stts"], 8, 2 * _count(b["stts"], 4, "stts", path), "stts", path).reshape(-1, 2)
-    deltas = np.repeat(runs[:, 1], runs[:, 0])[:n]
-    deltas = np.pad(deltas, (0, n - deltas.size), mode="edge" if deltas.size else "constant")
-    return np.concatenate(([0], np.cumsum(deltas)[:-1]))
+    if runs.shape[0] == 0:
+        return np.zeros(n, np.int64)
+    run_of = np.minimum(np.searchsorted(np.cumsum(runs[:, 0]), np.arange(n), side="right"), runs.shape[0] - 1)
+    return np.concatenate(([0], np.cumsum(runs[run_of, 1])[:-1]))
+
+
+def presentation_ok(track: Track, table: SampleTable, path: str) -> bool:
+    """Do the composition offsets (``ctts``) give each sample its own presentation
+    time, near its decode time? Damage here leaves every sample's bytes intact but
+    scrambles the order a player shows them in."""
+    body = track.boxes.get("ctts")
+    if body is None:
+        return True
+    try:
+        runs = _u32_array(body, 8, 2 * _count(body, 4, "ctts", path), "ctts", path).reshape(-1, 2)
+    except AppError:
+        return False
+    if runs.shape[0] == 0:
+        return True
+    run_of = np.searchsorted(np.cumsum(runs[:, 0]), np.arange(table.count), side="right")
+    if run_of[-1] >= runs.shape[0]:
+        return False  # fewer offsets than samples
+    shift = runs[run_of, 1].astype(np.uint32).view(np.int32).astype(np.int64)  # signed in practice
+    steps = np.diff(table.dts)
+    typical = int(np.median(steps)) if steps.size else 1
+    pts = table.dts + shift
+    # B-frame delays are a few frames; 250 frames is far beyond any encoder's reordering.
+    return bool(np.abs(shift).max() <= 250 * max(1, typical) and np.unique(pts).size == pts.size)
 
 
 def _timescale(b: dict[str, bytes]) -> int:

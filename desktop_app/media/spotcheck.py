@@ -38,7 +38,7 @@ from desktop_app.media.capture import open_capture
 from desktop_app.media.keyframes import keyframe_mp4
 from desktop_app.media.nalcheck import first_malformed, nal_format
 from desktop_app.media.probe import MediaInfo, open_video
-from desktop_app.media.sampletable import SampleTable, check_within, read_samples
+from desktop_app.media.sampletable import SampleTable, check_within, presentation_ok, read_samples
 from desktop_app.media.validate import FileFacts, inspect_file, validate_file
 
 __all__ = ["KEYFRAMES", "TAIL", "SpotCheck", "pick_samples", "spot_check"]
@@ -99,6 +99,8 @@ def _keyframes(facts: FileFacts, info: MediaInfo) -> SpotCheck | str:
         if check_within(table, facts.size, info.duration_s, facts.path,
                         allowance=max(2, int(0.03 * table.count))):
             return "a few samples lie past the end of the file"
+        if not presentation_ok(track, table, facts.path):
+            return "composition offsets (ctts) are implausible"
         fmt = nal_format(track)
         bad = first_malformed(fh, table, fmt) if fmt else None
         if bad is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop_app.errors import AppError
 from desktop_app.media.spotcheck import spot_check
@@ -35,3 +37,31 @@ def test_expected_422_codes_reach_the_server(broken):
     assert check_video(broken["audio_only"])[:2] == ("failed", "VIDEO_UNPROCESSABLE")
     status, code, message = check_video(broken["truncated_webm"])
     assert (status, code) == ("failed", "VIDEO_CORRUPTED") and "of its 60 frames" in message
+
+
+@pytest.fixture(scope="module")
+def index_first(video_factory):
+    """A faststart clip with audio (interleaved chunks), and where its index lies."""
+    data = video_factory("spot-fuzz.mp4", seconds=1.0, size=(96, 64), faststart=True, audio=True).read_bytes()
+    start = data.find(b"moov") - 4
+    return data, start, start + int.from_bytes(data[start:start + 4], "big")
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.lists(st.tuples(st.floats(0.0, 0.999), st.integers(0, 255)), min_size=1, max_size=30))
+def test_a_damaged_index_never_escapes_the_catalogue(index_first, tmp_path_factory, edits):
+    """Hostile sample tables (counts, chunk runs, offsets) end in a catalogue code or a
+    verdict, never an exception, a crash or a huge allocation."""
+    data, start, end = index_first
+    damaged = bytearray(data)
+    for where, value in edits:
+        damaged[start + int(where * (end - start))] = value
+    path = tmp_path_factory.mktemp("spotfuzz") / "clip.mp4"
+    path.write_bytes(bytes(damaged))
+    try:
+        result = spot_check(path)
+    except AppError as exc:
+        assert exc.code in {"VIDEO_CORRUPTED", "INVALID_FILE_TYPE", "VIDEO_UNPROCESSABLE",
+                            "VIDEO_UNSUPPORTED_CODEC", "DECRYPTION_FAILED"}, exc
+    else:
+        assert result.frames_decoded > 0
