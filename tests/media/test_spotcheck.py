@@ -65,3 +65,26 @@ def test_a_damaged_index_never_escapes_the_catalogue(index_first, tmp_path_facto
                             "VIDEO_UNSUPPORTED_CODEC", "DECRYPTION_FAILED"}, exc
     else:
         assert result.frames_decoded > 0
+
+
+@pytest.mark.parametrize("box, field_at", [("stsz", 8), ("stsc", 12), ("stts", 8), ("ctts", 8)],
+                         ids=["stsz-sample-count", "stsc-samples-per-chunk", "stts-run-length",
+                              "ctts-run-length"])
+def test_a_count_of_four_billion_is_not_allocated(index_first, tmp_path, box, field_at):
+    """Counts in the index come from the uploaded file: the server must not expand them."""
+    import psutil
+
+    data, start, end = index_first
+    damaged = bytearray(data)
+    at = damaged.find(box.encode(), start, end) + 4  # the first (video) track's box body
+    damaged[at + field_at:at + field_at + 4] = b"\xff\xff\xff\xff"
+    path = tmp_path / "huge_count.mp4"
+    path.write_bytes(bytes(damaged))
+    before = psutil.Process().memory_info().rss
+    try:
+        result = spot_check(path)
+    except AppError as exc:
+        assert exc.code == "VIDEO_CORRUPTED", exc
+    else:
+        assert result.frames_decoded > 0
+    assert psutil.Process().memory_info().rss - before < 200 * 1024 * 1024
