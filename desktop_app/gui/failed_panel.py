@@ -32,6 +32,7 @@ def make_table(model: JobTableModel, name: str) -> QTableView:
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the rows are read-only
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
     view.setWordWrap(False)

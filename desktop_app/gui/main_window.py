@@ -49,8 +49,9 @@ from desktop_app.settings import Settings
 # Events handled per event-loop turn. While a drop of thousands of files is being
 # committed, other threads contend for the GIL and every few milliseconds of Python on
 # the GUI thread costs a GIL hand-off; a 5,000-job batch handled in one go froze the
-# window for >100 ms. 250 jobs are ~1 ms of work, so the window answers in between.
-EVENTS_PER_TURN = 250
+# window for >100 ms. A new row costs ~40-60 us (its cells are stored in Qt items), so
+# 100 jobs are a few ms of work and the window answers (and repaints) in between.
+EVENTS_PER_TURN = 100
 # A tab label whose width changes relayouts the tab widget and its 5,000-row table
 # (~20 ms of Qt work, far more while rows are inserted); during a large drop the counts
 # change every turn, so the labels follow at most this often (and at once when idle).

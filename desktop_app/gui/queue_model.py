@@ -9,17 +9,19 @@ state change touches only the rows it moves (no proxy re-filtering 5,000 rows).
 from __future__ import annotations
 
 import enum
+import os
 from collections import Counter
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop_app.errors import spec
 from desktop_app.gui import formatting as fmt
 from desktop_app.jobs.model import Job, JobAttempt, JobProgress, JobState, Stage
 
-PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1  # int percent, or -1 for no bar
-JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+PROGRESS_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # int percent, or -1 for no bar
+JOB_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
 
 class Col(enum.Enum):
@@ -79,64 +81,29 @@ class Row:
         return None
 
 
-class JobTableModel(QAbstractTableModel):
+class JobTableModel(QStandardItemModel):
+    """One tab's rows, with every cell's roles stored in Qt's own (C++) items.
+
+    Painting never calls into Python: with a Python ``data``/``multiData``, each cell
+    of a repaint (~130 visible) entered Python two or three times, and each entry
+    waits for the GIL while worker threads run Python (up to a switch interval): one
+    repaint of the queue took 100-350 ms with two busy workers, ~8 ms from these items.
+    The Python side writes a row's texts when the row arrives or changes (the rows
+    are few per event, and the GIL is already held then).
+    """
+
     def __init__(self, rows: JobRows, columns: list[Col], parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(columns), parent)
+        self.setHorizontalHeaderLabels([c.value for c in columns])
         self._rows = rows
         self.columns = columns
+        self._col = {c: i for i, c in enumerate(columns)}
         self._ids: list[str] = []
         self._pos: dict[str, int] | None = {}
-
-    # -- Qt API -------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].value
-        return None
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self._rows.rows.get(self._ids[index.row()])
-        if row is None:
-            return None
-        return self._value(row, self.columns[index.column()], role)
-
-    def multiData(self, index: QModelIndex, roleDataSpan) -> None:  # noqa: N802, N803
-        """All the roles a cell's paint asks for, in one call: each call from Qt into
-        Python must take the GIL, and while workers run Python that hand-off costs up
-        to a switch interval, so ~8 calls per cell made one repaint of the queue take
-        >100 ms during a large drop."""
-        row = self._rows.rows.get(self._ids[index.row()]) if index.isValid() else None
-        col = self.columns[index.column()] if row is not None else None
-        for item in roleDataSpan:
-            value = None if row is None else self._value(row, col, item.role())
-            if value is None:
-                item.clearData()
-            else:
-                item.setData(value)
-
-    def _value(self, row: Row, col: Col, role: int):
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, col)
-        if role == PROGRESS_ROLE:
-            pct = row.percent
-            return -1 if pct is None else pct
-        if role == JOB_ID_ROLE:
-            return row.job.job_id
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col is Col.FILE:
-                return row.job.path
-            text = _display(row, col)
-            return text or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.SIZE, Col.SPEED, Col.ETA, Col.ATTEMPTS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        self._incoming: list[str] = []
+        # Connected first, so the ids and cells are in place before any view's slots run.
+        self.rowsInserted.connect(self._on_rows_inserted)
+        self.rowsRemoved.connect(self._on_rows_removed)
 
     # -- row bookkeeping ---------------------------------------------------------------
     def job_id(self, row: int) -> str:
@@ -153,42 +120,94 @@ class JobTableModel(QAbstractTableModel):
     def _insert(self, job_ids: list[str]) -> None:
         if not job_ids:
             return
-        first = len(self._ids)
-        self.beginInsertRows(QModelIndex(), first, first + len(job_ids) - 1)
-        self._ids.extend(job_ids)
-        if self._pos is not None:
+        # One rowsInserted for the batch; _on_rows_inserted fills the cells before any
+        # other receiver (a view, a selection) hears of the rows.
+        self._incoming = job_ids
+        self.insertRows(len(self._ids), len(job_ids))
+
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        job_ids, self._incoming = self._incoming, []
+        if len(job_ids) != last - first + 1:
+            return  # not ours (never happens: rows are only added by _insert)
+        self._ids[first:first] = job_ids
+        if last + 1 < len(self._ids):
+            self._pos = None  # rows after them shifted (never: rows are appended)
+        elif self._pos is not None:
             for i, jid in enumerate(job_ids, first):
                 self._pos[jid] = i
-        self.endInsertRows()
+        rows = self._rows.rows
+        # Cell by cell with the model's signals held: a dataChanged per cell would cost
+        # the views thousands of updates per batch, and the receivers still to come
+        # hear of the rows (already filled) from this same rowsInserted.
+        self.blockSignals(True)
+        try:
+            for i, jid in enumerate(job_ids, first):
+                self._write(i, rows[jid], self.columns, fresh=True)
+        finally:
+            self.blockSignals(False)
 
     def _remove(self, job_id: str) -> None:
         row = self.row_of(job_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._ids[row]
-        self._pos = None  # rows after it shifted; rebuilt on the next lookup
-        self.endRemoveRows()
+        if row is not None:
+            self.removeRows(row, 1)
+
+    def _on_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        del self._ids[first:last + 1]
+        self._pos = None  # rows after them shifted; rebuilt on the next lookup
 
     def _changed(self, job_id: str, columns: list[Col] | None = None) -> None:
-        row = self.row_of(job_id)
-        if row is None:
+        row_n = self.row_of(job_id)
+        row = self._rows.rows.get(job_id)
+        if row_n is None or row is None:
             return
-        if columns is None:
-            first, last = 0, len(self.columns) - 1
-        else:
-            idx = [self.columns.index(c) for c in columns if c in self.columns]
-            if not idx:
-                return
-            first, last = min(idx), max(idx)
-        self.dataChanged.emit(self.index(row, first), self.index(row, last))
+        cols = self.columns if columns is None else [c for c in columns if c in self._col]
+        if not cols:
+            return
+        self.blockSignals(True)
+        try:
+            self._write(row_n, row, cols, fresh=False)
+        finally:
+            self.blockSignals(False)
+        idx = [self._col[c] for c in cols]
+        self.dataChanged.emit(self.index(row_n, min(idx)), self.index(row_n, max(idx)))
+
+    def _write(self, row_n: int, row: Row, cols: list[Col], *, fresh: bool) -> None:
+        """Store the row's cells; an empty cell of a new row gets no item at all.
+        (Roles as plain ints: converting a Qt enum costs more than the item itself.)"""
+        job = row.job
+        for col in cols:
+            text = _display(row, col)
+            c = self._col[col]
+            item = None if fresh else self.item(row_n, c)
+            is_file = col is Col.FILE
+            if item is None:
+                if not text and not is_file:
+                    continue
+                item = QStandardItem(text)
+                if col in _RIGHT_ALIGNED:
+                    item.setData(_RIGHT, _ALIGN_ROLE)
+                if is_file:
+                    item.setData(job.job_id, JOB_ID_ROLE)
+                self.setItem(row_n, c, item)
+            else:
+                item.setText(text)
+            item.setData(job.path if is_file else text, _TIP_ROLE)
+            if col is Col.PROGRESS:
+                pct = row.percent
+                item.setData(-1 if pct is None else pct, PROGRESS_ROLE)
+
+
+_RIGHT_ALIGNED = frozenset({Col.SIZE, Col.SPEED, Col.ETA, Col.ATTEMPTS})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+_TIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
 
 
 def _display(row: Row, col: Col) -> str:
     job = row.job
     failure = job.failure
     if col is Col.FILE:
-        return job.file_name
+        return os.path.basename(job.path)  # as Job.file_name, without a PurePath per cell
     if col is Col.SIZE:
         return fmt.size(job.size)
     if col is Col.STAGE:

@@ -133,9 +133,9 @@ def test_status_bar_tallies_follow_state_changes_and_removals(qapp):
     assert (t.left, t.in_flight, t.uploading, t.waiting_server, t.rate) == (3, 2, 0, 1, 0.0)
 
 
-def test_a_painted_cell_gets_its_text_and_alignment_in_one_call(qapp):
-    """A view paints a cell from multiData (all roles in one GIL hand-off): text and
-    alignment arrive intact."""
+def test_a_painted_cell_gets_its_text_and_alignment(qapp):
+    """A view paints a cell from the model's stored items (no Python call per cell):
+    text and alignment arrive intact, and an empty cell paints empty."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -147,3 +147,6 @@ def test_a_painted_cell_gets_its_text_and_alignment_in_one_call(qapp):
         QStyledItemDelegate().initStyleOption(option, model.index(2, model.columns.index(col)))
         assert option.text == text
     assert option.displayAlignment & Qt.AlignmentFlag.AlignRight
+    option = QStyleOptionViewItem()
+    QStyledItemDelegate().initStyleOption(option, model.index(2, model.columns.index(Col.ETA)))
+    assert option.text == ""
