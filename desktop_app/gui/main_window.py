@@ -79,6 +79,14 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._backlog: deque = deque()  # events not yet handled, in arrival order
         self._backlog_scheduled = False
+        # The next turn is a (0 ms) timer, not a posted call: Qt delivers calls posted
+        # while it is delivering posted events in the same pass, so a backlog chained
+        # with singleShot(0) ran turn, repaint, turn, repaint... with no timer or input
+        # event in between (60-90 ms blocks during a large drop).
+        self._backlog_timer = QTimer(self)
+        self._backlog_timer.setSingleShot(True)
+        self._backlog_timer.setInterval(0)
+        self._backlog_timer.timeout.connect(self._handle_backlog)
         self._counts = (0, 0, 0)
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
@@ -186,7 +194,7 @@ class MainWindow(QMainWindow):
         self._handle([self._backlog.popleft() for _ in range(n)])
         if self._backlog:
             self._backlog_scheduled = True
-            QTimer.singleShot(0, self._handle_backlog)
+            self._backlog_timer.start()
 
     def events_pending(self) -> bool:
         return bool(self._backlog)
