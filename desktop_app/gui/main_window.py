@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
                 self.rows.remove(ev.job_id)
                 if self.details.job_id == ev.job_id:
                     self.details.clear()
+                    self.rows.followed = None
             elif isinstance(ev, JobAttempt):
                 self.rows.set_attempt(ev)
             elif isinstance(ev, ConnectionChanged):
@@ -275,6 +276,7 @@ class MainWindow(QMainWindow):
         job = self.job(job_id)
         if job is None:
             return
+        self.rows.followed = job_id  # its changes refresh the pane (_on_job_updated)
         self.details.show_job(job, self.details.history_for(job_id))
         if self.manager is not None:  # the history is read off the GUI thread
             self.calls.submit(self.manager.history, job_id,

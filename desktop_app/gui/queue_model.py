@@ -101,6 +101,7 @@ class JobTableModel(QStandardItemModel):
         self._ids: list[str] = []
         self._pos: dict[str, int] | None = {}
         self._incoming: list[str] = []
+        self._dirty: tuple[int, int, int, int] | None = None  # rows, columns changed
         # Connected first, so the ids and cells are in place before any view's slots run.
         self.rowsInserted.connect(self._on_rows_inserted)
         self.rowsRemoved.connect(self._on_rows_removed)
@@ -149,6 +150,7 @@ class JobTableModel(QStandardItemModel):
     def _remove(self, job_id: str) -> None:
         row = self.row_of(job_id)
         if row is not None:
+            self._flush()  # the pending rows are numbered before this removal
             self.removeRows(row, 1)
 
     def _on_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
@@ -156,6 +158,7 @@ class JobTableModel(QStandardItemModel):
         self._pos = None  # rows after them shifted; rebuilt on the next lookup
 
     def _changed(self, job_id: str, columns: list[Col] | None = None) -> None:
+        """Rewrite the row's cells; the views hear of it at ``_flush``."""
         row_n = self.row_of(job_id)
         row = self._rows.rows.get(job_id)
         if row_n is None or row is None:
@@ -169,7 +172,17 @@ class JobTableModel(QStandardItemModel):
         finally:
             self.blockSignals(False)
         idx = [self._col[c] for c in cols]
-        self.dataChanged.emit(self.index(row_n, min(idx)), self.index(row_n, max(idx)))
+        d = self._dirty
+        self._dirty = ((row_n, row_n, min(idx), max(idx)) if d is None else
+                       (min(d[0], row_n), max(d[1], row_n), min(d[2], *idx), max(d[3], *idx)))
+
+    def _flush(self) -> None:
+        """One dataChanged for every row changed since the last flush: emitting a signal
+        from Python releases the GIL, and taking it back waits up to a switch interval
+        while workers run Python (~4 ms each), so one per row per event added up."""
+        d, self._dirty = self._dirty, None
+        if d is not None:
+            self.dataChanged.emit(self.index(d[0], d[2]), self.index(d[1], d[3]))
 
     def _write(self, row_n: int, row: Row, cols: list[Col], *, fresh: bool) -> None:
         """Store the row's cells; an empty cell of a new row gets no item at all.
@@ -261,7 +274,7 @@ class JobRows(QObject):
     """The GUI's copy of every job; routes each change to the right tab's model."""
 
     counts_changed = Signal(int, int, int)  # queue, failed, completed
-    job_updated = Signal(str)  # job_id: the details pane refreshes if it shows it
+    job_updated = Signal(str)  # job_id of ``followed``: the details pane shows it
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -272,6 +285,10 @@ class JobRows(QObject):
             Tab.COMPLETED: JobTableModel(self, COMPLETED_COLUMNS, self),
         }
         self._tab: dict[str, Tab] = {}
+        self._last_counts = (0, 0, 0)
+        # The job whose changes are signalled (the one the details pane shows): a signal
+        # per changed job cost the GUI thread a GIL hand-off each.
+        self.followed: str | None = None
         # Kept up to date by upsert/remove, so the once-a-second tick costs the GUI
         # thread O(rows waiting or uploading), not a pass over 5,000 rows.
         self._states: Counter[JobState] = Counter()
@@ -290,6 +307,7 @@ class JobRows(QObject):
     def upsert(self, jobs: list[Job]) -> None:
         """Add or update jobs; new ones are inserted in one batch per tab."""
         new: dict[Tab, list[str]] = {t: [] for t in Tab}
+        followed = False
         for job in jobs:
             row = self.rows.get(job.job_id)
             tab = tab_for(job.state)
@@ -314,10 +332,21 @@ class JobRows(QObject):
                 self.models[old]._remove(job.job_id)
                 self._tab[job.job_id] = tab
                 new[tab].append(job.job_id)
-            self.job_updated.emit(job.job_id)
+            followed = followed or job.job_id == self.followed
         for tab, ids in new.items():
             self.models[tab]._insert(ids)
-        self.counts_changed.emit(*self.counts())
+        self._flush()
+        if followed:
+            self.job_updated.emit(self.followed)
+
+    def _flush(self) -> None:
+        """Tell the views and the window what changed, once per batch (see _flush)."""
+        for model in self.models.values():
+            model._flush()
+        counts = self.counts()
+        if counts != self._last_counts:
+            self._last_counts = counts
+            self.counts_changed.emit(*counts)
 
     def remove(self, job_id: str) -> None:
         tab = self._tab.pop(job_id, None)
@@ -326,7 +355,7 @@ class JobRows(QObject):
             self._count(job_id, row.job.state, -1)
         if tab is not None:
             self.models[tab]._remove(job_id)
-            self.counts_changed.emit(*self.counts())
+            self._flush()
 
     def set_progress(self, batch: dict[str, JobProgress]) -> None:
         for job_id, ev in batch.items():
@@ -336,6 +365,7 @@ class JobRows(QObject):
             row.progress = ev
             self.models[self._tab[job_id]]._changed(
                 job_id, [Col.STAGE, Col.PROGRESS, Col.SPEED, Col.ETA])
+        self._flush()
 
     def set_attempt(self, ev: JobAttempt) -> None:
         row = self.rows.get(ev.job_id)
@@ -343,7 +373,9 @@ class JobRows(QObject):
             return
         row.attempt = ev
         self.models[self._tab[ev.job_id]]._changed(ev.job_id, [Col.STAGE, Col.STATUS])
-        self.job_updated.emit(ev.job_id)
+        self._flush()
+        if ev.job_id == self.followed:
+            self.job_updated.emit(ev.job_id)
 
     def tick(self) -> Tally:
         """Once a second: refresh the 'next in N s' of rows waiting to retry and count
@@ -358,6 +390,7 @@ class JobRows(QObject):
         for job_id in self._watch[JobState.WAITING_RETRY]:
             if self.rows[job_id].attempt is not None:
                 self.models[self._tab[job_id]]._changed(job_id, [Col.STAGE])
+        self._flush()
         for job_id in self._watch[JobState.UPLOADING]:
             progress = self.rows[job_id].progress
             if progress is not None and progress.stage is Stage.UPLOAD:

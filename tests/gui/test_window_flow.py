@@ -6,12 +6,13 @@ import hashlib
 import shutil
 
 import httpx
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.gui.error_dialog import ErrorDialog
 from desktop_app.gui.queue_model import Tab
-from desktop_app.jobs.model import JobState
+from desktop_app.jobs.model import STATE_LABELS, JobState
 from tests.fixtures.server import api_token
 from tests.gui.helpers import all_finished, drop, row_for, rows
 
@@ -88,3 +89,50 @@ def test_corrupt_files_fail_with_their_code_and_one_plain_text_dialog(
     assert all(lb.textFormat() == Qt.TextFormat.PlainText for lb in dialog.findChildren(QLabel))
     assert dialog.code_label.text() == "Error code: VIDEO_CORRUPTED"
     dialog.reject()
+
+
+def test_details_pane_follows_the_selected_job_to_done(make_window, qtbot, server, sample_video):
+    """Row changes are signalled only for the job the details pane shows: that job's
+    pane still follows it through every stage to Done."""
+    window = make_window()
+    drop(window, [sample_video])
+    qtbot.waitUntil(lambda: window.rows.models[Tab.QUEUE].rowCount() == 1, timeout=10_000)
+    window.queue_view.selectRow(0)
+    job_id = window.rows.models[Tab.QUEUE].job_id(0)
+    assert window.details.job_id == job_id
+    qtbot.waitUntil(lambda: all_finished(window, 1), timeout=120_000)
+    done = STATE_LABELS[JobState.DONE]
+    qtbot.waitUntil(lambda: window.details.title.text().endswith(done), timeout=5_000)
+    assert window.details.title.text() == f"{sample_video.name} — {done}"
+
+
+@pytest.mark.slow
+def test_five_thousand_files_dropped_at_once_end_as_five_thousand_rows(
+        make_window, qtbot, tmp_path, sample_video):
+    """A large drop is added in slices and handled over many event-loop turns: it still
+    ends as every file's row, in order, with one summary line and the right tab count."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(5000):
+        (folder / f"clip{i:05d}.mp4").hardlink_to(sample_video)
+    for i in range(3):
+        (folder / f"notes{i}.txt").write_text("shot list")
+    window = make_window()
+    drop(window, [folder])
+    qtbot.waitUntil(lambda: "added" in window.status.summary_label.text(), timeout=60_000)
+    assert window.status.summary_label.text() == "5000 added, 3 skipped: not video files"
+    window.manager.pause()  # the first jobs may be done by now; the rest stay where they are
+    qtbot.waitUntil(lambda: not window.events_pending(), timeout=10_000)
+    tabs = (Tab.QUEUE, Tab.FAILED, Tab.COMPLETED)
+    names = sorted(r["File"] for tab in tabs for r in rows(window, tab))
+    assert names == [f"clip{i:05d}.mp4" for i in range(5000)]
+    queued = [r["File"] for r in rows(window, Tab.QUEUE)]
+    assert queued == sorted(queued), "the queue keeps the drop's order"
+
+    def labels() -> list[str]:
+        return [window.tabs.tabText(i) for i in range(3)]
+
+    qtbot.waitUntil(lambda: labels() == [f"{name} ({window.rows.models[tab].rowCount()})"
+                                         for name, tab in zip(("Queue", "Failed", "Completed"),
+                                                              tabs, strict=True)],
+                    timeout=5_000)
