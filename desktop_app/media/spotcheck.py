@@ -12,15 +12,18 @@ backend does what ingest services do, a probe that is cheap but still decodes:
    sample, decodes none, finds zeroed or overwritten data); then a few
    keyframes spread across the duration and the last keyframe with the samples
    after it (up to ``TAIL``) are decoded from a keyframes-only copy
-   (``media/keyframes.py``): at most ``KEYFRAMES + TAIL`` frames besides the first;
+   (``media/keyframes.py``): at most ``KEYFRAMES + TAIL - 1`` frames in all (13),
+   the first included, however long the video; implausible composition offsets
+   (``ctts``) are looked for too;
 3. anything else (Matroska/WebM, AVI, MPEG-TS, fragmented MP4, an index too big
    to read) keeps the full decode, ``validate_file(deep=True)``: those containers
    have no sample table to check truncation against, and OpenCV's seek in them
    decodes a GOP or more per seek without a reliable end-of-data signal.
 
-A keyframe that does not decode, or a malformed sample, is not judged by the probe:
-the full decode runs and its verdict (the client's own rule) stands. So the probe fails a file only for
-a certain cause (structure, first frame, samples past the end of the file), never
+A keyframe that does not decode, a malformed sample, odd tables or a frame or two
+past the end of the file are not judged by the probe: the full decode runs and its
+verdict (the client's own rule) stands. So the probe fails a file only for a certain
+cause (structure, first frame, many samples past the end of the file), never
 because of a quirk of the keyframe copy.
 """
 

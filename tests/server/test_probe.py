@@ -25,10 +25,10 @@ from desktop_app.media.spotcheck import KEYFRAMES, TAIL, pick_samples, spot_chec
 from tests.fixtures.videos import make_video, run_ffmpeg, truncate
 from tests.server.helpers import client, new_session, upload_multipart, wait_processed
 
-BOUND = KEYFRAMES + TAIL  # never more: the first keyframe, the spread ones, the tail run
-# For a clip with many keyframes: the first frame, the KEYFRAMES - 2 spread between the
-# first and the last keyframe, and the TAIL run that starts at the last keyframe.
-MANY = 1 + (KEYFRAMES - 2) + TAIL
+# Never more, however long the video: the first frame, the KEYFRAMES - 2 keyframes spread
+# between the first and the last one, and the TAIL run that starts at the last keyframe.
+BOUND = 1 + (KEYFRAMES - 2) + TAIL
+MANY = BOUND  # what a clip with many keyframes reaches
 
 
 @pytest.fixture(scope="module")
