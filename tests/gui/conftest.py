@@ -51,8 +51,9 @@ class ScriptedDialogs(Dialogs):
 
 
 # Process-wide pools that live as long as the interpreter by design (the reference
-# backend's request-body reader); idle between requests, not something a test left behind.
-PROCESS_POOLS = ("upload-io",)
+# backend's request-body reader and its upload lanes, server/lanes.py); idle between
+# requests, not something a test left behind.
+PROCESS_POOLS = ("upload-io", "upload-lane")
 
 
 def _left_behind(before: set[threading.Thread]) -> list[threading.Thread]:
