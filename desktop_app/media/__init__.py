@@ -9,6 +9,13 @@
     analyse.py   analyse(path, progress=, cancel=) -> Analysis (one decode pass)
     cli.py       the `validate` and `analyze` commands
 
+The reference backend's cheaper check (a spot check: it decodes ~13 frames, not all):
+
+    spotcheck.py  spot_check(path) -> SpotCheck; falls back to the full decode when unsure
+    sampletable.py  where each MP4 sample lies; every one must be inside the file
+    nalcheck.py   H.264/HEVC samples are well-formed NAL units (reads all, decodes none)
+    keyframes.py  a keyframes-only MP4 copy, so a picked keyframe costs one decode
+
 Every failure is an ``AppError`` from ``desktop_app.errors`` with stage "validate"
 (or "analyse" for CANCELLED) and a message that names what was found.
 """
