@@ -5,8 +5,10 @@
                              (embedded backend + local user when no server is configured)
     bridge.EventBridge       manager events -> GUI thread, batched; progress coalesced ~10 Hz
     calls.CallQueue          manager calls <- GUI, on one worker thread
-    queue_model              JobRows + one QAbstractTableModel per tab (Queue/Failed/Completed)
-    main_window, toolbar, status_bar, details_pane, timeline, failed_panel, progress_delegate
+    queue_model              JobRows + one table model per tab (Queue/Failed/Completed), cells
+                             stored in Qt items so a repaint never calls Python
+    main_window, toolbar, status_bar, details_pane, timeline, failed_panel,
+                             progress_delegate (the bar pixmaps of the Progress column)
     attention                one dialog per cause, tray notifications
     error_dialog, signin_dialog, settings_dialog, crash_dialog; dialogs.Dialogs (the factory
                              tests answer); intake (folders walked off the GUI thread);

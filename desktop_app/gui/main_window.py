@@ -31,7 +31,6 @@ from desktop_app.gui.dialogs import Dialogs
 from desktop_app.gui.failed_panel import FailedPanel, make_table
 from desktop_app.gui.intake import FileIntake, IntakeResult
 from desktop_app.gui.job_actions import JobActions
-from desktop_app.gui.progress_delegate import ProgressDelegate
 from desktop_app.gui.queue_model import JobRows, Tab
 from desktop_app.gui.status_bar import StatusBar
 from desktop_app.gui.toolbar import build_toolbar
@@ -98,7 +97,6 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.queue_view = make_table(self.rows.models[Tab.QUEUE], "Upload queue")
-        self.queue_view.setItemDelegateForColumn(3, ProgressDelegate(self.queue_view))
         for col, width in ((1, 80), (2, 290), (3, 130), (4, 90), (5, 60)):
             self.queue_view.setColumnWidth(col, width)
         self.completed_view = make_table(self.rows.models[Tab.COMPLETED], "Completed uploads")

@@ -1,41 +1,49 @@
-"""Draws the Progress column as a native progress bar (no widget per row)."""
+"""The Progress column's bar: a native progress bar drawn once per percent into a
+pixmap, which the cell shows as its decoration.
+
+Why not a delegate: a Python ``paint`` runs once per visible row on every repaint, and
+each call from Qt into Python waits for the GIL while worker threads run Python (up to
+a switch interval each, ~18 rows per repaint). A cell's pixmap is drawn by Qt alone;
+the bars are drawn in Python only when a new percent value first appears (101 at most
+per palette), while the GUI thread already holds the GIL.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (
-    QApplication,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
-)
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionProgressBar
 
-from desktop_app.gui.queue_model import PROGRESS_ROLE
+BAR_WIDTH = 120  # the Progress column is 130 px wide
+BAR_HEIGHT = 16
+
+_cache: dict[tuple[int, int], QPixmap] = {}
 
 
-class ProgressDelegate(QStyledItemDelegate):
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        percent = index.data(PROGRESS_ROLE)
-        if percent is None or percent < 0:
-            super().paint(painter, option, index)
-            return
-        # Background and selection first, so a selected row stays highlighted.
-        style = option.widget.style() if option.widget else QApplication.style()
-        base = QStyleOptionViewItem(option)
-        self.initStyleOption(base, index)
-        base.text = ""
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, base, painter, option.widget)
+def bar_pixmap(percent: int) -> QPixmap:
+    """The bar for ``percent`` (0-100) in the current style and palette."""
+    palette = QApplication.palette()
+    key = (percent, palette.cacheKey())
+    pix = _cache.get(key)
+    if pix is None:
+        if len(_cache) > 400:  # palettes changed a few times: forget the old bars
+            _cache.clear()
+        screen = QGuiApplication.primaryScreen()
+        dpr = screen.devicePixelRatio() if screen is not None else 1.0
+        pix = QPixmap(int(BAR_WIDTH * dpr), int(BAR_HEIGHT * dpr))
+        pix.setDevicePixelRatio(dpr)
+        pix.fill(Qt.GlobalColor.transparent)
         bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(2, 3, -2, -3)
-        bar.minimum = 0
-        bar.maximum = 100
-        bar.progress = int(percent)
-        bar.text = f"{int(percent)} %"
+        bar.rect = QRect(0, 0, BAR_WIDTH, BAR_HEIGHT)
+        bar.minimum, bar.maximum, bar.progress = 0, 100, percent
+        bar.text = f"{percent} %"
         bar.textVisible = True
-        # Drawn as an ordinary bar even in a selected row: the selection colours would
-        # make the filled part and the text unreadable.
         bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
-        bar.palette = QApplication.palette(option.widget) if option.widget else QApplication.palette()
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+        bar.palette = palette
+        painter = QPainter(pix)
+        try:
+            QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+        finally:
+            painter.end()
+        _cache[key] = pix
+    return pix

@@ -18,6 +18,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop_app.errors import spec
 from desktop_app.gui import formatting as fmt
+from desktop_app.gui.progress_delegate import bar_pixmap
 from desktop_app.jobs.model import Job, JobAttempt, JobProgress, JobState, Stage
 
 PROGRESS_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # int percent, or -1 for no bar
@@ -196,22 +197,28 @@ class JobTableModel(QStandardItemModel):
             if item is None:
                 if not text and not is_file:
                     continue
-                item = QStandardItem(text)
+                item = QStandardItem()
                 if col in _RIGHT_ALIGNED:
                     item.setData(_RIGHT, _ALIGN_ROLE)
                 if is_file:
                     item.setData(job.job_id, JOB_ID_ROLE)
                 self.setItem(row_n, c, item)
-            else:
-                item.setText(text)
             item.setData(job.path if is_file else text, _TIP_ROLE)
             if col is Col.PROGRESS:
+                # The bar (with its "42 %") is the cell's picture; the text stays for
+                # screen readers and the tooltip.
                 pct = row.percent
                 item.setData(-1 if pct is None else pct, PROGRESS_ROLE)
+                item.setData(None if pct is None else bar_pixmap(pct), _DECORATION_ROLE)
+                item.setData(text, _ACCESSIBLE_ROLE)
+            else:
+                item.setText(text)
 
 
 _RIGHT_ALIGNED = frozenset({Col.SIZE, Col.SPEED, Col.ETA, Col.ATTEMPTS})
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)
+_ACCESSIBLE_ROLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _ALIGN_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
 _TIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
 

@@ -150,3 +150,30 @@ def test_a_painted_cell_gets_its_text_and_alignment(qapp):
     option = QStyleOptionViewItem()
     QStyledItemDelegate().initStyleOption(option, model.index(2, model.columns.index(Col.ETA)))
     assert option.text == ""
+
+
+def test_progress_cell_shows_a_bar_picture_and_keeps_its_text_for_screen_readers(qapp):
+    """The bar is the cell's pixmap (no Python delegate per painted row); the percent
+    stays readable by screen readers and in the tooltip, and the bar goes when the
+    job stops moving."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPixmap
+
+    rows = JobRows()
+    job = _jobs(1)[0]
+    rows.upsert([job])
+    model = rows.models[Tab.QUEUE]
+    cell = model.index(0, model.columns.index(Col.PROGRESS))
+    assert cell.data(Qt.ItemDataRole.DecorationRole) is None
+    uploading = dataclasses.replace(job, state=JobState.UPLOADING, stage=Stage.UPLOAD,
+                                    updated_at=job.updated_at + 1)
+    rows.upsert([uploading])
+    rows.set_progress({job.job_id: JobProgress(job.job_id, Stage.UPLOAD, 500_000, 2_000_000,
+                                               48e6, 14.0)})
+    bar = cell.data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(bar, QPixmap) and not bar.isNull()
+    assert cell.data(Qt.ItemDataRole.AccessibleTextRole) == "25 %"
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == "25 %"
+    paused = dataclasses.replace(uploading, state=JobState.PAUSED, updated_at=job.updated_at + 2)
+    rows.upsert([paused])
+    assert cell.data(Qt.ItemDataRole.DecorationRole) is None
