@@ -13,7 +13,8 @@ Each worker moves its job with ``store.transition`` (committed before an event
 says so), so whatever happens to the process, the store says where each job is
 and ``start()`` carries on from there: a job found mid-upload resumes from the
 server's offset with its stored upload URL and idempotency key, so nothing is
-ever uploaded twice.
+ever uploaded twice. Jobs another live process is running (the window beside a
+CLI run) are left to it (``ownership.py``); a crashed one's are taken over.
 
 ``interactive`` is the GUI's mode: a job that hits an open breaker waits
 (``WAITING_SERVER``) until the probe is due, one that hits an expired sign-in
@@ -30,10 +31,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from desktop_app.jobs import integrity
+from desktop_app.jobs import integrity, ownership
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
@@ -49,6 +51,7 @@ from desktop_app.jobs.model import (
     Stage,
 )
 from desktop_app.jobs.monitor import Monitor
+from desktop_app.jobs.ownership import RunnerClaim
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
 from desktop_app.jobs.stages import StageRunner
 from desktop_app.jobs.store import IllegalTransition, JobStore
@@ -96,6 +99,7 @@ class JobManager:
         }
         backend.set_breaker_listener(self.waits.breaker_changed)
         self._started = False
+        self.claim = RunnerClaim(store.path.parent / "runners")
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -106,11 +110,14 @@ class JobManager:
             return
         self._started = True
         setup_logging()  # idempotent: the CLI may have set it up already
+        self.claim.acquire()
         self.scheduler.start()
         for pool in self.pools.values():
             pool.start()
         for job in self.store.jobs(server_url=self.server_key):
             if resume_only is not None and job.job_id not in resume_only:
+                continue
+            if job.state.finished or job.state is S.PAUSED or not self._take_over(job):
                 continue
             if job.state.active or job.state in _WAITING - {S.QUEUED}:
                 try:
@@ -135,6 +142,8 @@ class JobManager:
                 pool.stop(wait=True)
         self.scheduler.stop()
         self.backend.close()
+        if wait:  # with wait=False workers may still touch the jobs: keep them ours
+            self.claim.release()
 
     @property
     def closing(self) -> bool:
@@ -173,7 +182,7 @@ class JobManager:
 
     def queue_many(self, jobs: list[Job]) -> list[Job]:
         """Store the jobs (committed), then announce them, then hand them to workers."""
-        jobs = self.store.add_many(jobs)
+        jobs = self.store.add_many([replace(job, runner=self.claim.instance) for job in jobs])
         for job in jobs:
             self._emit(JobAdded(job))
         for job in jobs:
@@ -337,9 +346,21 @@ class JobManager:
                     self._requested[job_id] = reason
                 control.stop(reason)
 
+    def _take_over(self, job: Job) -> bool:
+        """Make this manager the job's runner unless a live process runs it."""
+        me = self.claim.instance
+        if job.runner == me:
+            return True
+        if ownership.alive(self.claim.directory, job.runner):
+            log.info("job %s is being run by another process; leaving it to that one",
+                     job.job_id, extra={"job_id": job.job_id, "file": job.path})
+            return False
+        return self.store.claim(job.job_id, me, expected=job.runner)
+
     def _requeue(self, job_id: str, allowed: set[JobState], note: str, **changes: Any) -> None:
         with self._lock:
             self._requested.pop(job_id, None)  # resumed / retried: an old request is void
+        changes["runner"] = self.claim.instance  # the user asked this window (or run) to
         try:
             job = self._move(job_id, S.QUEUED, allowed_from=allowed, note=note, **changes)
         except IllegalTransition:

@@ -7,6 +7,7 @@ edit a released step: append a new one.
 v1  jobs, with the last error inline (error_code, error_message).
 v2  failure records and event history in their own tables (every failure kept,
     with request id, status and attempts); resumable-upload and integrity columns.
+v3  jobs.runner: which manager instance runs the job (see ownership.py).
 """
 
 from __future__ import annotations
@@ -95,8 +96,12 @@ def _v2_move_inline_errors(db: sqlite3.Connection) -> None:
              updated or time.time(), int(s.retryable)))
 
 
+V3 = """
+ALTER TABLE jobs ADD COLUMN runner TEXT;
+"""
+
 Step = tuple[str, Callable[[sqlite3.Connection], None] | None]
-MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors)]
+MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None)]
 LATEST = len(MIGRATIONS)
 
 

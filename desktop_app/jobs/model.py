@@ -109,6 +109,7 @@ class Job:
     updated_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     reupload_count: int = 0  # checksum-mismatch re-uploads done
+    runner: str | None = None  # the manager instance running it (see ownership.py)
 
     @property
     def file_name(self) -> str:

@@ -228,6 +228,14 @@ class JobStore:
             self._write(db, job_id, changes)
             return self._get(db, job_id)
 
+    def claim(self, job_id: str, runner: str, *, expected: str | None) -> bool:
+        """Make ``runner`` the job's runner if it still is ``expected`` (compare and
+        swap: of two processes starting at once, one gets it)."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE jobs SET runner=? WHERE job_id=? AND runner IS ?",
+                             (runner, job_id, expected))
+            return cur.rowcount == 1
+
     def transition(self, job_id: str, to: JobState, *, stage: Stage | None = None,
                    failure: FailureRecord | None = None, allowed_from: set[JobState] | None = None,
                    note: str | None = None, **changes: Any) -> Job:
