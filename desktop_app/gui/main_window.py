@@ -45,12 +45,15 @@ from desktop_app.jobs.model import (
 )
 from desktop_app.settings import Settings
 
-# Events handled per event-loop turn. While a drop of thousands of files is being
-# committed, other threads contend for the GIL and every few milliseconds of Python on
-# the GUI thread costs a GIL hand-off; a 5,000-job batch handled in one go froze the
-# window for >100 ms. A new row costs ~40-60 us (its cells are stored in Qt items), so
-# 100 jobs are a few ms of work and the window answers (and repaints) in between.
-EVENTS_PER_TURN = 100
+# Events handled per event-loop turn: slices of EVENTS_PER_SLICE until TURN_BUDGET_S has
+# passed. While a drop of thousands of files is being committed, other threads contend
+# for the GIL and the cores; a 5,000-job batch handled in one go froze the window for
+# >100 ms, and a fixed 100 per turn took 10-50 ms depending on the machine's load. A new
+# row costs ~50-100 us (its cells are stored in Qt items); a wall-clock budget keeps a
+# turn short however slow the machine is at the moment, and the window repaints and
+# answers input between turns.
+EVENTS_PER_SLICE = 25
+TURN_BUDGET_S = 0.006
 # A tab label whose width changes relayouts the tab widget and its 5,000-row table
 # (~20 ms of Qt work, far more while rows are inserted); during a large drop the counts
 # change every turn, so the labels follow at most this often (and at once when idle).
@@ -186,10 +189,14 @@ class MainWindow(QMainWindow):
             self._handle_backlog()
 
     def _handle_backlog(self) -> None:
-        """Handle up to EVENTS_PER_TURN queued events; the rest on the next turns."""
+        """Handle queued events for about TURN_BUDGET_S; the rest on the next turns."""
         self._backlog_scheduled = False
-        n = min(EVENTS_PER_TURN, len(self._backlog))
-        self._handle([self._backlog.popleft() for _ in range(n)])
+        deadline = time.perf_counter() + TURN_BUDGET_S
+        while self._backlog:
+            n = min(EVENTS_PER_SLICE, len(self._backlog))
+            self._handle([self._backlog.popleft() for _ in range(n)])
+            if time.perf_counter() >= deadline:
+                break
         if self._backlog:
             self._backlog_scheduled = True
             self._backlog_timer.start()
