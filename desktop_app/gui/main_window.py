@@ -31,6 +31,7 @@ from desktop_app.gui.dialogs import Dialogs
 from desktop_app.gui.failed_panel import FailedPanel, make_table
 from desktop_app.gui.intake import FileIntake, IntakeResult
 from desktop_app.gui.job_actions import JobActions
+from desktop_app.gui.progress_delegate import draw_ahead
 from desktop_app.gui.queue_model import JobRows, Tab
 from desktop_app.gui.status_bar import StatusBar
 from desktop_app.gui.toolbar import build_toolbar
@@ -89,6 +90,11 @@ class MainWindow(QMainWindow):
         self._backlog_timer.setSingleShot(True)
         self._backlog_timer.setInterval(0)
         self._backlog_timer.timeout.connect(self._handle_backlog)
+        # The progress bars are drawn ahead, a few per turn, before uploads need them.
+        self._bars_timer = QTimer(self)
+        self._bars_timer.setInterval(0)
+        self._bars_timer.timeout.connect(
+            lambda: draw_ahead() and self._bars_timer.stop())
         self._counts = (0, 0, 0)
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
@@ -158,6 +164,7 @@ class MainWindow(QMainWindow):
         self.status.set_ready(backend.server_url)
         self.set_account(backend.username)
         self.intake.set_manager(backend.manager)
+        self._bars_timer.start()
         self._tick()
         self.note_keyring()
         if not backend.username and not backend.embedded:
@@ -340,6 +347,7 @@ class MainWindow(QMainWindow):
         self._quitting = True
         self._save_geometry()
         self._ticker.stop()
+        self._bars_timer.stop()
         self.calls.stop()
         self.attention.close()
         event.accept()
