@@ -240,12 +240,30 @@ class JobManager:
         return len(failed)
 
     def remove(self, job_id: str) -> None:
+        """Forget the job; a partial upload it leaves on the server is discarded (tus
+        termination, in the background): nobody can resume it any more."""
         control = self._controls.get(job_id)
         if control is not None:
             control.stop("cancel")
+        job = self.store.get(job_id)
         self.store.remove(job_id)
         self.throttle.forget(job_id)
         self._emit(JobRemoved(job_id))
+        if job is not None and job.upload_url and not job.video_id:
+            self._discard_upload(job_id, self.backend.local_url(job.upload_url) or job.upload_url)
+
+    def _discard_upload(self, job_id: str, url: str, tries: int = 50) -> None:
+        """Once the job's worker has let go (a PATCH still running would otherwise meet
+        the DELETE), on the scheduler thread."""
+        def run() -> None:
+            with self._lock:
+                busy = job_id in self._controls
+            if busy and tries > 0:
+                self._discard_upload(job_id, url, tries - 1)
+            else:
+                self.backend.client.discard_upload(url)
+
+        self.scheduler.at(time.time() + (0.1 if job_id in self._controls else 0.0), run)
 
     def reselect(self, job_id: str, new_path: str) -> None:
         """The file as it is now, from the start: new identity, new upload."""

@@ -57,6 +57,7 @@ from desktop_app.transfer.multipart import multipart_kwargs
 from desktop_app.transfer.retry import AttemptInfo, RetryPolicy, call_with_retry
 from desktop_app.transfer.transport import make_http_client
 from desktop_app.transfer.tus import DEFAULT_CHUNK, TusUploader
+from desktop_app.transfer.tusproto import TUS_VERSION
 
 log = logging.getLogger("desktop_app.transfer")
 
@@ -180,6 +181,20 @@ class BackendClient:
 
     def delete_video(self, video_id: str) -> None:
         self._call("DELETE", f"/videos/{video_id}", route="/videos/{id}")
+
+    def discard_upload(self, upload_url: str) -> bool:
+        """tus termination: free a partial upload nobody will finish (its job was
+        removed). One short attempt, no retries: the server drops it at expiry anyway.
+        True when the server no longer has it."""
+        try:
+            self._send_authed("DELETE", upload_url, headers={"Tus-Resumable": TUS_VERSION},
+                              timeout=httpx.Timeout(5.0))
+        except AppError as err:
+            if err.code in ("UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "NOT_FOUND"):
+                return True
+            log.info("could not discard partial upload (%s); the server expires it", err.code)
+            return False
+        return True
 
     # -- upload --
     def upload_video(self, session_id: str, path: str, *, user_id: str,

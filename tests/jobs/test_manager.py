@@ -314,3 +314,37 @@ def test_pause_all_then_resume_all_and_remove(server_factory, big_clip, clips, t
     assert {j.state for j in manager.jobs()} == {S.DONE}
     assert sorted(v["sha256"] for v in server_videos(srv)) == sorted(
         [sha256(big_clip), sha256(clips[0])])
+
+
+def _eventually(predicate, timeout: float = 10.0) -> bool:
+    """Polls: nothing announces the server dropping an upload, so look until it has."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_removing_a_job_mid_upload_discards_its_partial_upload_on_the_server(
+        server_factory, big_clip, tmp_path):
+    srv = server_factory(chunk_size=256 * 1024)
+    rec = Recorder()
+    manager = manager_for(srv, tmp_path / "jobs.db", rec, client=client_for(srv, kbps=1024))
+    manager.start()
+    try:
+        (job,) = manager.add_files([str(big_clip)])
+        rec.wait(lambda ev: any(isinstance(e, JobProgress) and e.stage is Stage.UPLOAD
+                                and e.done > 300_000 for e in ev))
+        upload_id = manager.get(job.job_id).upload_url.rstrip("/").rsplit("/", 1)[-1]
+        row = srv.ctx.store.upload(upload_id)
+        assert row is not None and os.path.exists(row["path"])
+        manager.remove(job.job_id)  # while its upload is running
+        assert manager.get(job.job_id) is None
+        assert _eventually(lambda: srv.ctx.store.upload(upload_id) is None)
+    finally:
+        manager.shutdown()
+    assert not os.path.exists(row["path"])  # the partial bytes are gone from the server's disk
+    assert server_videos(srv) == []
