@@ -52,6 +52,9 @@ class SettingsDialog(QDialog):
         self.bandwidth_spin = _spin(0, 10_000_000, s.bandwidth_limit_kbps, "Bandwidth limit",
                                     " KiB/s", special="Unlimited")
         self.chunk_spin = _spin(1, 256, s.chunk_size_mib, "Chunk size", " MiB")
+        # the contract: a server's own chunk size hint wins (the built-in server's is 32 MiB)
+        self.chunk_spin.setToolTip("Used with servers that do not suggest a chunk size; "
+                                   "the server's suggestion wins.")
         self.minimized_check = QCheckBox("Start &minimized")
         self.minimized_check.setChecked(s.start_minimized)
         form = QFormLayout()
@@ -62,7 +65,7 @@ class SettingsDialog(QDialog):
         form.addRow("Parallel &analyses:", self.analyses_spin)
         form.addRow("Retry &attempts:", self.attempts_spin)
         form.addRow("&Bandwidth limit:", self.bandwidth_spin)
-        form.addRow("&Chunk size:", self.chunk_spin)
+        form.addRow("&Chunk size (if the server suggests none):", self.chunk_spin)
         form.addRow("", self.minimized_check)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
