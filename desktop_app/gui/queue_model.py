@@ -101,6 +101,7 @@ class JobTableModel(QStandardItemModel):
         self._col = {c: i for i, c in enumerate(columns)}
         self._ids: list[str] = []
         self._pos: dict[str, int] | None = {}
+        self._scans = 0
         self._incoming: list[str] = []
         self._dirty: tuple[int, int, int, int] | None = None  # rows, columns changed
         # Connected first, so the ids and cells are in place before any view's slots run.
@@ -116,6 +117,15 @@ class JobTableModel(QStandardItemModel):
 
     def row_of(self, job_id: str) -> int | None:
         if self._pos is None:
+            # After a removal: a scan (in C, from the top, where finished jobs leave) is
+            # far cheaper than rebuilding the index of 5,000 rows for every finished job
+            # (~1 ms each, 30 ms for a burst of 25); rebuilt once lookups outnumber them.
+            self._scans += 1
+            if self._scans <= _SCANS_BEFORE_REINDEX:
+                try:
+                    return self._ids.index(job_id)
+                except ValueError:
+                    return None
             self._pos = {jid: i for i, jid in enumerate(self._ids)}
         return self._pos.get(job_id)
 
@@ -133,7 +143,7 @@ class JobTableModel(QStandardItemModel):
             return  # not ours (never happens: rows are only added by _insert)
         self._ids[first:first] = job_ids
         if last + 1 < len(self._ids):
-            self._pos = None  # rows after them shifted (never: rows are appended)
+            self._pos, self._scans = None, 0  # rows after them shifted (never: appended)
         elif self._pos is not None:
             for i, jid in enumerate(job_ids, first):
                 self._pos[jid] = i
@@ -156,7 +166,7 @@ class JobTableModel(QStandardItemModel):
 
     def _on_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
         del self._ids[first:last + 1]
-        self._pos = None  # rows after them shifted; rebuilt on the next lookup
+        self._pos, self._scans = None, 0  # rows after them shifted (see row_of)
 
     def _changed(self, job_id: str, columns: list[Col] | None = None) -> None:
         """Rewrite the row's cells; the views hear of it at ``_flush``."""
@@ -215,6 +225,7 @@ class JobTableModel(QStandardItemModel):
                 item.setText(text)
 
 
+_SCANS_BEFORE_REINDEX = 64
 _RIGHT_ALIGNED = frozenset({Col.SIZE, Col.SPEED, Col.ETA, Col.ATTEMPTS})
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)

@@ -177,3 +177,26 @@ def test_progress_cell_shows_a_bar_picture_and_keeps_its_text_for_screen_readers
     paused = dataclasses.replace(uploading, state=JobState.PAUSED, updated_at=job.updated_at + 2)
     rows.upsert([paused])
     assert cell.data(Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_rows_stay_matched_to_their_jobs_as_finished_jobs_leave_the_queue(qapp):
+    """Finished jobs leave the queue one by one (the row index is then found by scanning,
+    and rebuilt after many lookups): every remaining row still shows its own job and
+    changes land on the right row."""
+    rows = JobRows()
+    jobs = _jobs(300)
+    rows.upsert(jobs)
+    gone = jobs[::3]
+    for job in gone:  # one batch per finished job, as the events arrive
+        rows.upsert([dataclasses.replace(job, state=JobState.DONE, updated_at=job.updated_at + 1)])
+    left = [j for j in jobs if j not in gone]
+    paused = [dataclasses.replace(j, state=JobState.PAUSED, updated_at=j.updated_at + 1)
+              for j in left[::-1]]  # > 64 lookups after the last removal
+    rows.upsert(paused)
+    model = rows.models[Tab.QUEUE]
+    assert [model.job_id(r) for r in range(model.rowCount())] == [j.job_id for j in left]
+    for r, job in enumerate(left):
+        assert _text(rows, Tab.QUEUE, r, Col.FILE) == job.path.rsplit("/", 1)[1]
+        assert _text(rows, Tab.QUEUE, r, Col.STAGE) == "Paused"
+        assert model.row_of(job.job_id) == r
+    assert rows.counts() == (200, 0, 100)
