@@ -35,6 +35,7 @@ from desktop_app.gui.progress_delegate import draw_ahead
 from desktop_app.gui.queue_model import JobRows, Tab
 from desktop_app.gui.status_bar import StatusBar
 from desktop_app.gui.toolbar import build_toolbar
+from desktop_app.gui.wiring import freeze_long_lived
 from desktop_app.jobs.model import (
     ConnectionChanged,
     ConnectionState,
@@ -55,6 +56,8 @@ from desktop_app.settings import Settings
 # answers input between turns.
 EVENTS_PER_SLICE = 25
 TURN_BUDGET_S = 0.006
+# A drop this large makes its jobs and rows long-lived objects for the GC (wiring).
+LARGE_DROP = 500
 # A tab label whose width changes relayouts the tab widget and its 5,000-row table
 # (~20 ms of Qt work, far more while rows are inserted); during a large drop the counts
 # change every turn, so the labels follow at most this often (and at once when idle).
@@ -221,6 +224,8 @@ class MainWindow(QMainWindow):
                 self._upsert([j for j in ev.result.added if j.job_id not in self.rows.rows])
                 jobs = []
                 self.status.set_summary(ev.result.summary())
+                if len(ev.result.added) >= LARGE_DROP:
+                    freeze_long_lived()  # see there: keeps full GC passes short
                 continue
             if isinstance(ev, (JobAdded, JobChanged)):
                 jobs.append(ev.job)

@@ -52,23 +52,17 @@ def warm_heavy_imports() -> None:
         log.warning("could not pre-load the analysis modules", exc_info=True)
 
 
-_frozen = False
-
-
 def freeze_long_lived() -> None:
-    """Move every object alive now (modules, classes, Qt wrappers: ~the whole start-up)
-    out of the cyclic GC's sight, once per process.
+    """Move every object alive now out of the cyclic GC's sight (``gc.freeze``, O(1)).
 
-    These live as long as the app, yet each full collection walked them all: 40-85 ms
-    holding the GIL, which the window waits for (the longest GUI stalls while thousands
-    of files were added were such collections, triggered by the many new jobs).
-    Refcounting still frees them; only cycles among them are never collected, and
-    the start-up makes none worth keeping track of.
+    Called when the core is up (modules, classes, Qt wrappers: the whole start-up) and
+    after a large drop (its jobs and rows live until removed). These live long, yet
+    each full collection walked them all: 40-100 ms holding the GIL, which the window
+    waits for (the longest stalls while thousands of files were added were such
+    collections, triggered by the many new jobs). Refcounting still frees them; only
+    cycles among them would never be collected, and they make none worth tracking.
     """
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
+    gc.freeze()
 
 
 def build_core(settings: Settings, server_url: str | None,

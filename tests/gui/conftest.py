@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -122,3 +123,4 @@ def make_window(qtbot, server, dialogs) -> Iterator[WindowMaker]:
     maker = WindowMaker(qtbot, server, dialogs)
     yield maker
     maker.close_all()
+    gc.unfreeze()  # each window's start froze what was alive: let this test's go
