@@ -56,7 +56,7 @@ def details_text(info: ErrorInfo) -> str:
         f"Error code: {f.error_code}",
         f"File: {info.file_name}" if info.file_name else "",
         f"Stage: {f.stage}",
-        f"HTTP status: {f.http_status}" if f.http_status else "HTTP status: (none, client side)",
+        f"HTTP status: {f.http_status}" if f.http_status else "HTTP status: (none)",
         f"Request id: {f.request_id or '(none)'}",
         f"Time: {fmt.clock(f.time)}",
         f"Attempts: {f.attempts}",

@@ -53,7 +53,7 @@ class FailureHandler:
             return
         attempts = int(err.extra.get("attempts") or max(1, job.attempts))
         record = FailureRecord(stage=stage, error_code=err.code, message=err.message,
-                               hint=err.hint, detail=err.detail, http_status=err.status,
+                               hint=err.hint, detail=err.detail, http_status=err.http_status,
                                request_id=err.request_id, attempts=attempts,
                                retryable=err.retryable or err.code in MANUALLY_RETRYABLE)
         log.error("job %s failed in %s: %s", job_id, stage, err,
