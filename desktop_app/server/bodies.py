@@ -69,6 +69,10 @@ class DiskSink:
                  running: RunningHash | None = None) -> None:
         self.path = Path(path)
         self.hashers = hashers if hashers is not None else [hashlib.sha256()]
+        # a tus chunk's crc32 (~0.15 ms per MiB) rides along with the write: one lane
+        # hand-off per block instead of two (each costs a GIL round trip)
+        self._with_write = bool(self.hashers) and all(
+            getattr(h, "name", "") == "crc32" for h in self.hashers)
         self.running = running
         self.written = 0
         self._chunks: list[bytes | bytearray] = []
@@ -101,9 +105,19 @@ class DiskSink:
                 while view:
                     view = view[os.write(self._fd, view):]
 
+    def _write_and_hash(self, chunks: list[bytes | bytearray]) -> None:
+        self._write_block(chunks)
+        self._hash_block(chunks)
+
     def _submit(self) -> None:
         if self._chunks:
             chunks, self._chunks, self._size = self._chunks, [], 0
+            if self._with_write:
+                self._pending.append(asyncio.wrap_future(
+                    self._write_lane.submit(self._write_and_hash, chunks)))
+                if self.running is not None:
+                    self.running.update(chunks)
+                return
             writing = asyncio.wrap_future(self._write_lane.submit(self._write_block, chunks))
             if self.hashers:
                 hashing = asyncio.wrap_future(self._hash_lane.submit(self._hash_block, chunks))

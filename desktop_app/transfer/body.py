@@ -20,7 +20,8 @@ from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.checksum import new_checksum
 from desktop_app.transfer.limiter import BandwidthLimiter
 
-PIECE = 256 * 1024
+PIECE = 1024 * 1024  # fewer Python steps and send() calls per GiB
+LIMITED_PIECE = 64 * 1024  # under a bandwidth limit: smooth pacing and progress
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ def stream_range(ident: FileIdentity, start: int, length: int, *, cancel: Cancel
                  limiter: BandwidthLimiter | None = None,
                  on_bytes: Callable[[int], None] | None = None,
                  feed: Callable[[int, bytes], None] | None = None,
-                 piece: int = PIECE) -> Iterator[bytes]:
+                 piece: int | None = None) -> Iterator[bytes]:
     """Yield ``length`` bytes of the file from ``start``, piece by piece."""
+    piece = piece or (PIECE if limiter is None else LIMITED_PIECE)
     ident.check()
     with open_file(ident) as fh:
         fh.seek(start)
