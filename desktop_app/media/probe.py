@@ -64,6 +64,7 @@ class Opened:
     info: MediaInfo
     cap: cv2.VideoCapture
     first_frame: np.ndarray  # BGR, rotation applied
+    layout: isobmff.Layout | None = None  # MP4/MOV structure, as read for the checks
 
 
 def _fail(code: str, message: str, detail: str, path: str) -> AppError:
@@ -177,7 +178,7 @@ def open_video(path: str, size: int, sniffed: Sniffed) -> Iterator[Opened]:
             has_audio=any(t.handler == "soun" for t in layout.tracks) if layout else None,
             header_frame_count=frames,
         )
-        yield Opened(info, cap, frame)
+        yield Opened(info, cap, frame, layout)
 
 
 @dataclass

@@ -42,7 +42,7 @@ from desktop_app.media.keyframes import keyframe_mp4
 from desktop_app.media.nalcheck import first_malformed, nal_format
 from desktop_app.media.probe import MediaInfo, open_video
 from desktop_app.media.sampletable import SampleTable, check_within, presentation_ok, read_samples
-from desktop_app.media.validate import FileFacts, inspect_file, validate_file
+from desktop_app.media.validate import FileFacts, decoder_errors, full_decode, inspect_file
 
 __all__ = ["KEYFRAMES", "TAIL", "SpotCheck", "pick_samples", "spot_check"]
 
@@ -84,12 +84,12 @@ def _count_frames(path: str) -> int:
         return frames
 
 
-def _keyframes(facts: FileFacts, info: MediaInfo) -> SpotCheck | str:
-    """The MP4/MOV probe, or why it cannot judge the file (the full decode then runs)."""
+def _keyframes(facts: FileFacts, info: MediaInfo, layout: isobmff.Layout | None) -> SpotCheck | str:
+    """The MP4/MOV probe, or why it cannot judge the file (the full decode then runs).
+    ``layout``: the structure ``open_video`` read and checked."""
+    if layout is None or layout.fragmented or not layout.moov_parsed or not layout.video_tracks:
+        return "fragmented MP4 or unread index"
     with open(facts.path, "rb") as fh:
-        layout = isobmff.read_layout(fh, facts.size)
-        if layout.fragmented or not layout.moov_parsed or not layout.video_tracks:
-            return "fragmented MP4 or unread index"
         track = layout.video_tracks[0]
         try:
             table = read_samples(track, facts.path)
@@ -130,22 +130,10 @@ def spot_check(path: str | os.PathLike[str]) -> SpotCheck:
     """Check the stored video at ``path``; raise ``AppError`` (422-class codes for
     videos that cannot be processed) like ``validate_file``."""
     facts = inspect_file(path, check_extension=False)
-    try:
-        with open_video(facts.path, facts.size, facts.sniffed) as opened:
-            info = opened.info
-        reason = _keyframes(facts, info) if facts.sniffed.is_isobmff else f"{facts.sniffed.what} container"
-    except AppError:
-        raise
-    except OSError as exc:
-        raise AppError("FILE_UNREADABLE", f"{exc!r}", message=f"The file could not be read ({exc.strerror or exc}).",
-                       file=facts.path, stage="validate") from exc
-    except Exception as exc:  # cv2.error and friends, as validate_file reports them
-        if type(exc).__module__.startswith("cv2"):
-            raise AppError("VIDEO_UNPROCESSABLE", f"{type(exc).__name__}: {exc}",
-                           message="The video decoder could not process this file.",
-                           file=facts.path, stage="validate") from exc
-        raise
-    if isinstance(reason, SpotCheck):
-        return reason
-    full = validate_file(facts.path, check_extension=False, deep=True)
+    with decoder_errors(facts.path), open_video(facts.path, facts.size, facts.sniffed) as opened:
+        reason = (_keyframes(facts, opened.info, opened.layout) if facts.sniffed.is_isobmff
+                  else f"{facts.sniffed.what} container")
+        if isinstance(reason, SpotCheck):
+            return reason
+        full = full_decode(opened, facts.path)  # the same capture, past its first frame
     return SpotCheck(full, "full-decode", full.frame_count, full.header_frame_count, reason=reason)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.errors import AppError
-from desktop_app.media.probe import MediaInfo, check_complete, decode_pass, open_video
+from desktop_app.media.probe import MediaInfo, Opened, check_complete, decode_pass, open_video
 from desktop_app.media.sniff import HEAD_BYTES, Kind, Sniffed, sniff
 
 __all__ = [
@@ -141,23 +142,32 @@ def validate_file(
     ``deep=True`` also decodes every frame and compares with the header.
     """
     facts = inspect_file(path, check_extension=check_extension, allowed_extensions=allowed_extensions)
+    with decoder_errors(facts.path), open_video(facts.path, facts.size, facts.sniffed) as opened:
+        return full_decode(opened, facts.path) if deep else opened.info
+
+
+def full_decode(opened: Opened, path: str) -> MediaInfo:
+    """Decode every frame after the first and compare with the header (VIDEO_CORRUPTED)."""
+    info = opened.info
+    result = decode_pass(opened.cap, total=info.header_frame_count, path=path)
+    check_complete(info, result)
+    return replace(info, frame_count=result.frames, deep_checked=True)
+
+
+@contextmanager
+def decoder_errors(path: str) -> Iterator[None]:
+    """Read errors and the decoder's own exceptions (cv2.error) as catalogue errors."""
     try:
-        with open_video(facts.path, facts.size, facts.sniffed) as opened:
-            info = opened.info
-            if deep:
-                result = decode_pass(opened.cap, total=info.header_frame_count, path=facts.path)
-                check_complete(info, result)
-                info = replace(info, frame_count=result.frames, deep_checked=True)
-            return info
+        yield
     except AppError:
         raise
     except OSError as exc:
         raise _err("FILE_UNREADABLE", f"The file could not be read ({exc.strerror or exc}).",
-                   f"{exc!r}", facts.path) from exc
+                   f"{exc!r}", path) from exc
     except Exception as exc:  # cv2.error and friends: the decoder choked on the data
         if type(exc).__module__.startswith("cv2"):
             raise _err("VIDEO_UNPROCESSABLE", "The video decoder could not process this file.",
-                       f"{type(exc).__name__}: {exc}", facts.path) from exc
+                       f"{type(exc).__name__}: {exc}", path) from exc
         raise
 
 
