@@ -252,18 +252,18 @@ class JobManager:
         if job is not None and job.upload_url and not job.video_id:
             self._discard_upload(job_id, self.backend.local_url(job.upload_url) or job.upload_url)
 
-    def _discard_upload(self, job_id: str, url: str, tries: int = 50) -> None:
-        """Once the job's worker has let go (a PATCH still running would otherwise meet
-        the DELETE), on the scheduler thread."""
-        def run() -> None:
+    def _discard_upload(self, job_id: str, url: str) -> None:
+        """On the scheduler thread, once the job's worker has let go (a PATCH still
+        running would otherwise meet the DELETE); after ~5 s, regardless."""
+        def attempt(left: int) -> None:
             with self._lock:
                 busy = job_id in self._controls
-            if busy and tries > 0:
-                self._discard_upload(job_id, url, tries - 1)
+            if busy and left > 0:
+                self.scheduler.at(time.time() + 0.1, lambda: attempt(left - 1))
             else:
                 self.backend.client.discard_upload(url)
 
-        self.scheduler.at(time.time() + (0.1 if job_id in self._controls else 0.0), run)
+        self.scheduler.at(time.time(), lambda: attempt(50))
 
     def reselect(self, job_id: str, new_path: str) -> None:
         """The file as it is now, from the start: new identity, new upload."""

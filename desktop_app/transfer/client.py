@@ -56,7 +56,7 @@ from desktop_app.transfer.models import RemoteSession, ServerConfig, Video
 from desktop_app.transfer.multipart import multipart_kwargs
 from desktop_app.transfer.retry import AttemptInfo, RetryPolicy, call_with_retry
 from desktop_app.transfer.transport import make_http_client
-from desktop_app.transfer.tus import DEFAULT_CHUNK, TusUploader
+from desktop_app.transfer.tus import DEFAULT_CHUNK, GONE_CODES, TusUploader
 from desktop_app.transfer.tusproto import TUS_VERSION
 
 log = logging.getLogger("desktop_app.transfer")
@@ -190,7 +190,7 @@ class BackendClient:
             self._send_authed("DELETE", upload_url, headers={"Tus-Resumable": TUS_VERSION},
                               timeout=httpx.Timeout(5.0))
         except AppError as err:
-            if err.code in ("UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "NOT_FOUND"):
+            if err.code in GONE_CODES:
                 return True
             log.info("could not discard partial upload (%s); the server expires it", err.code)
             return False

@@ -63,7 +63,7 @@ from desktop_app.transfer.tusproto import (
 log = logging.getLogger("desktop_app.transfer")
 
 DEFAULT_CHUNK = 8 * 1024 * 1024
-_RESTART_CODES = frozenset({"UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "NOT_FOUND"})
+GONE_CODES = frozenset({"UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "NOT_FOUND"})  # start again
 MAX_RESTARTS = 2
 
 @dataclass
@@ -149,7 +149,7 @@ class TusUploader:
             except AppError as err:
                 err.with_context(file=path)
                 err.extra["attempts"] = up.attempts
-                if up.url is None or err.code not in _RESTART_CODES \
+                if up.url is None or err.code not in GONE_CODES \
                         or up.restarts >= MAX_RESTARTS:
                     raise
                 up.restarts += 1
