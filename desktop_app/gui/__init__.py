@@ -8,7 +8,7 @@
     queue_model              JobRows + one table model per tab (Queue/Failed/Completed), cells
                              stored in Qt items so a repaint never calls Python
     main_window, toolbar, status_bar, details_pane, timeline, failed_panel,
-                             progress_delegate (the bar pixmaps of the Progress column)
+                             progress_bar (the bar pixmaps of the Progress column)
     attention                one dialog per cause, tray notifications
     error_dialog, signin_dialog, settings_dialog, crash_dialog; dialogs.Dialogs (the factory
                              tests answer); intake (folders walked off the GUI thread);

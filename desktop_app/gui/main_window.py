@@ -31,7 +31,7 @@ from desktop_app.gui.dialogs import Dialogs
 from desktop_app.gui.failed_panel import FailedPanel, make_table
 from desktop_app.gui.intake import FileIntake, IntakeResult
 from desktop_app.gui.job_actions import JobActions
-from desktop_app.gui.progress_delegate import draw_ahead
+from desktop_app.gui.progress_bar import draw_ahead
 from desktop_app.gui.queue_model import JobRows, Tab
 from desktop_app.gui.status_bar import StatusBar
 from desktop_app.gui.toolbar import build_toolbar

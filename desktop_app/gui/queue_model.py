@@ -18,7 +18,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop_app.errors import spec
 from desktop_app.gui import formatting as fmt
-from desktop_app.gui.progress_delegate import bar_pixmap
+from desktop_app.gui.progress_bar import bar_pixmap
 from desktop_app.jobs.model import Job, JobAttempt, JobProgress, JobState, Stage
 
 PROGRESS_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # int percent, or -1 for no bar
