@@ -84,7 +84,6 @@ class MainWindow(QMainWindow):
         self.calls = CallQueue(self)
         self._quitting = False
         self._backlog: deque = deque()  # events not yet handled, in arrival order
-        self._backlog_scheduled = False
         # The next turn is a (0 ms) timer, not a posted call: Qt delivers calls posted
         # while it is delivering posted events in the same pass, so a backlog chained
         # with singleShot(0) ran turn, repaint, turn, repaint... with no timer or input
@@ -195,12 +194,11 @@ class MainWindow(QMainWindow):
     # -- events -------------------------------------------------------------------------
     def _on_events(self, batch: list) -> None:
         self._backlog.extend(batch)
-        if not self._backlog_scheduled:
+        if not self._backlog_timer.isActive():  # else the next turn takes them
             self._handle_backlog()
 
     def _handle_backlog(self) -> None:
         """Handle queued events for about TURN_BUDGET_S; the rest on the next turns."""
-        self._backlog_scheduled = False
         deadline = time.perf_counter() + TURN_BUDGET_S
         while self._backlog:
             n = min(EVENTS_PER_SLICE, len(self._backlog))
@@ -208,7 +206,6 @@ class MainWindow(QMainWindow):
             if time.perf_counter() >= deadline:
                 break
         if self._backlog:
-            self._backlog_scheduled = True
             self._backlog_timer.start()
 
     def events_pending(self) -> bool:
