@@ -82,10 +82,6 @@ class RunnerClaim:
         except OSError:  # e.g. someone's alive() has it open on Windows; sweep() will
             pass
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
 
 def alive(directory: Path, instance: str | None) -> bool:
     """Is the process that claimed ``instance`` still running?"""
