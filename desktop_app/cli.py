@@ -162,6 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = build_gui_parser().parse_args(argv)
         name = "self-test" if args.self_test else "gui"
+    if name in ("gui", "self-test"):
+        from desktop_app.sysdeps import explain_missing_qt
+
+        problem = explain_missing_qt()  # before Qt is imported: Qt itself would abort
+        if problem:
+            print(problem, file=sys.stderr)
+            return 3
     try:
         return int(_handler(name)(args) or 0)
     except KeyboardInterrupt:

@@ -28,6 +28,15 @@ class RetryClass(enum.Enum):
     REFRESH_AUTH = "refresh_auth"  # refresh the token once, then ask the user to sign in
 
 
+class Family(enum.Enum):
+    """Groups of codes that one policy treats alike (a code may be in several)."""
+
+    SIGN_IN = "sign_in"  # the sign-in is gone: refresh once, then ask the user
+    UPLOAD_GONE = "upload_gone"  # the server no longer has the partial upload: start it anew
+    TIMEOUT = "timeout"  # no answer in time: costs the retry budget more than a refusal
+    MANUAL_RETRY = "manual_retry"  # the automatic retries gave up, but a manual Retry may work
+
+
 class UserAction(enum.Enum):
     """What the user is told to do when a job fails for good."""
 
@@ -51,6 +60,7 @@ class ErrorSpec:
     action: UserAction
     hint: str  # one sentence on what to do
     client_side: bool = False
+    families: frozenset[Family] = frozenset()
 
     @property
     def status_class(self) -> int:
@@ -60,7 +70,14 @@ class ErrorSpec:
     def retryable(self) -> bool:
         return self.retry is not RetryClass.NEVER
 
+    def is_in(self, family: Family) -> bool:
+        return family in self.families
 
+
+_SIGN_IN, _GONE, _TIMEOUT, _MANUAL = (
+    frozenset({Family.SIGN_IN}), frozenset({Family.UPLOAD_GONE}), frozenset({Family.TIMEOUT}),
+    frozenset({Family.MANUAL_RETRY}),
+)
 _N, _B, _RA, _AUTH = (
     RetryClass.NEVER,
     RetryClass.BACKOFF,
@@ -81,11 +98,11 @@ _SPECS: list[ErrorSpec] = [
               "This is likely a bug; export a support bundle and contact support."),
     # 401: sign-in
     ErrorSpec("AUTH_REQUIRED", 401, _AUTH, "You need to sign in to upload.", A.SIGN_IN,
-              "Sign in, and the queue continues."),
+              "Sign in, and the queue continues.", families=_SIGN_IN),
     ErrorSpec("TOKEN_INVALID", 401, _AUTH, "Your sign-in is no longer valid.", A.SIGN_IN,
-              "Sign in again, and the queue continues."),
+              "Sign in again, and the queue continues.", families=_SIGN_IN),
     ErrorSpec("TOKEN_EXPIRED", 401, _AUTH, "Your sign-in has expired.", A.SIGN_IN,
-              "Sign in again, and the queue continues where it stopped."),
+              "Sign in again, and the queue continues where it stopped.", families=_SIGN_IN),
     ErrorSpec("INVALID_CREDENTIALS", 401, _N, "The username or password is not correct.", A.SIGN_IN,
               "Check the username and password and sign in again."),
     # 403
@@ -97,9 +114,9 @@ _SPECS: list[ErrorSpec] = [
     ErrorSpec("VIDEO_NOT_FOUND", 404, _N, "The video no longer exists on the server.", A.RETRY,
               "Retry to upload it again."),
     ErrorSpec("UPLOAD_NOT_FOUND", 404, _N, "The server no longer has the partial upload.", A.RETRY,
-              "Retry; the upload starts again from the beginning."),
+              "Retry; the upload starts again from the beginning.", families=_GONE),
     ErrorSpec("NOT_FOUND", 404, _N, "The server does not offer what the app asked for.", A.CONTACT_SUPPORT,
-              "Check the server address in Settings; it may not be a video upload server."),
+              "Check the server address in Settings; it may not be a video upload server.", families=_GONE),
     ErrorSpec("METHOD_NOT_ALLOWED", 405, _N, "The server refused the kind of request the app sent.", A.CONTACT_SUPPORT,
               "Check the server address in Settings, or contact support."),
     # 409 / 410
@@ -112,7 +129,7 @@ _SPECS: list[ErrorSpec] = [
     ErrorSpec("UNSUPPORTED_TUS_VERSION", 412, _N, "The server does not speak the upload protocol version the app used.",
               A.CONTACT_SUPPORT, "Check the server address in Settings, or update the app."),
     ErrorSpec("UPLOAD_EXPIRED", 410, _N, "The partial upload expired on the server.", A.RETRY,
-              "Retry; the upload starts again from the beginning."),
+              "Retry; the upload starts again from the beginning.", families=_GONE),
     # 413 / 415 / 422
     ErrorSpec("FILE_TOO_LARGE", 413, _N, "This video is larger than the server accepts.", A.CHOOSE_OTHER_FILE,
               "Trim or compress the video, or ask for a higher limit."),
@@ -143,19 +160,19 @@ _SPECS: list[ErrorSpec] = [
     ErrorSpec("SERVICE_UNAVAILABLE", 503, _RA, "The server is busy or under maintenance.", A.WAIT,
               "The app waits as the server asks and retries on its own."),
     ErrorSpec("GATEWAY_TIMEOUT", 504, _B, "The server took too long to answer through the network gateway.", A.WAIT,
-              "The app retries on its own."),
+              "The app retries on its own.", families=_TIMEOUT),
     # client side: network
     ErrorSpec("NETWORK_TIMEOUT", 408, _B, "The connection to the server timed out.", A.CHECK_CONNECTION,
-              "The app retries on its own; if it keeps failing, check your network.", client_side=True),
+              "The app retries on its own; if it keeps failing, check your network.", client_side=True, families=_TIMEOUT),
     ErrorSpec("CONNECTION_FAILED", 503, _B, "The app could not connect to the server.", A.CHECK_CONNECTION,
               "Check your internet connection and the server address; the app retries on its own.",
               client_side=True),
     ErrorSpec("CONNECTION_RESET", 503, _B, "The connection to the server was interrupted.", A.CHECK_CONNECTION,
               "The app resumes the upload on its own.", client_side=True),
     ErrorSpec("CIRCUIT_OPEN", 503, _N, "The server has been failing, so the app paused sending to it.", A.WAIT,
-              "The app tries again at the time shown; press Retry now to try sooner.", client_side=True),
+              "The app tries again at the time shown; press Retry now to try sooner.", client_side=True, families=_MANUAL),
     ErrorSpec("PROCESSING_TIMEOUT", 504, _N, "The server took too long to process the video.", A.RETRY,
-              "Retry later; the upload itself is kept on the server.", client_side=True),
+              "Retry later; the upload itself is kept on the server.", client_side=True, families=_MANUAL),
     ErrorSpec("SERVER_PROTOCOL_ERROR", 502, _N, "The server answered in a way the app did not expect.", A.CONTACT_SUPPORT,
               "Check the server address in Settings, or contact support.", client_side=True),
     # client side: files
@@ -174,6 +191,17 @@ _SPECS: list[ErrorSpec] = [
 ]
 
 CATALOGUE: dict[str, ErrorSpec] = {s.code: s for s in _SPECS}
+
+
+def codes_in(family: Family) -> frozenset[str]:
+    """Every code of a family, read off the catalogue (the one place it is decided)."""
+    return frozenset(s.code for s in _SPECS if family in s.families)
+
+
+SIGN_IN_CODES = codes_in(Family.SIGN_IN)
+UPLOAD_GONE_CODES = codes_in(Family.UPLOAD_GONE)
+TIMEOUT_CODES = codes_in(Family.TIMEOUT)
+MANUAL_RETRY_CODES = codes_in(Family.MANUAL_RETRY)
 
 # Codes to use for a non-2xx response whose body is not ours (a proxy's HTML page).
 _BY_STATUS = {

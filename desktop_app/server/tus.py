@@ -24,6 +24,10 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from desktop_app.checksum import (
+    PREFERENCE as ALGORITHMS,  # advertised in Tus-Checksum-Algorithm
+)
+from desktop_app.checksum import new_checksum
 from desktop_app.server.bodies import DiskSink
 from desktop_app.server.config import TUS_PATH
 from desktop_app.server.context import AppContext, UploadState
@@ -31,10 +35,6 @@ from desktop_app.server.errors import ApiError
 from desktop_app.server.idempotency import fingerprint
 from desktop_app.server.protocol import TRANSPORT_KEY, abort_transport
 from desktop_app.server.runhash import RunningHash
-from desktop_app.transfer.checksum import (
-    PREFERENCE as ALGORITHMS,  # advertised in Tus-Checksum-Algorithm
-)
-from desktop_app.transfer.checksum import new_checksum
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration"

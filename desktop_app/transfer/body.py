@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from desktop_app.checksum import new_checksum
 from desktop_app.errors import AppError
 from desktop_app.transfer.cancel import CancelToken
-from desktop_app.transfer.checksum import new_checksum
 from desktop_app.transfer.limiter import BandwidthLimiter
 
 PIECE = 1024 * 1024  # fewer Python steps and send() calls per GiB

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from desktop_app.checksum import PREFERENCE, supported
 from desktop_app.errors import AppError
-from desktop_app.transfer.checksum import PREFERENCE, supported
 
 TUS_VERSION = "1.0.0"
 

@@ -114,7 +114,7 @@ def test_a_known_sha256_saves_hashing_but_a_stale_one_is_caught(server, tmp_path
 def test_crc32_checksum_matches_the_standard_check_value():
     """The client's crc32 Upload-Checksum is the CRC-32 every tool computes (zip, gzip):
     the check value of b"123456789" is 0xCBF43926, fed in pieces or at once."""
-    from desktop_app.transfer.checksum import new_checksum
+    from desktop_app.checksum import new_checksum
 
     whole, pieces = new_checksum("crc32"), new_checksum("crc32")
     whole.update(b"123456789")

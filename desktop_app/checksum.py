@@ -1,4 +1,4 @@
-"""Per-chunk ``Upload-Checksum`` algorithms: hashlib's, plus ``crc32``.
+"""Per-chunk ``Upload-Checksum`` algorithms, shared by the client and the reference server: hashlib's, plus ``crc32``.
 
 A chunk's checksum only has to catch bytes damaged in transit; the end-to-end check is
 the whole file's sha256, compared with the server's when the upload finishes. CRC-32
