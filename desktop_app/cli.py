@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = explain_missing_qt()  # before Qt is imported: Qt itself would abort
         if problem:
             print(problem, file=sys.stderr)
-            return 3
+            return 1
     try:
         return int(_handler(name)(args) or 0)
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
 # Windows: bundle, self-test, installer. Run from the repository root in PowerShell:
-#   py -3.11 -m venv .venv; .venv\Scripts\pip install -e ".[package]"
+#   py -3.11 -m venv .venv
+#   .venv\Scripts\pip install --require-hashes --no-deps --only-binary :all: -r requirements\lock.txt
 #   .\packaging\build_windows.ps1
 # Needs Inno Setup 6 (iscc.exe on PATH; CI installs it with choco). Output:
 #   packaging\out\video-uploader-<version>-setup.exe

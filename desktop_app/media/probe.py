@@ -24,10 +24,10 @@ from desktop_app.media.capture import codec_name, fourcc_text, open_capture
 from desktop_app.media.sniff import MP4, QUICKTIME, Sniffed
 
 STAGE = "validate"
-# Codecs the bundled FFmpeg decodes (checked against opencv-python-headless 5.0's build):
-# if one of these fails on its first frame the data is damaged; any other codec that
-# fails is reported as unsupported. AV1 is not here: that build has no software AV1 decoder.
-_DECODABLE = {"H.264", "H.265/HEVC", "H.266/VVC", "VP9", "VP8", "Motion JPEG", "Apple ProRes",
+# Codecs the bundled FFmpeg decodes (checked against the locked opencv-python-headless,
+# requirements/lock.txt): if one of these fails on its first frame the data is damaged;
+# any other codec that fails is reported as unsupported.
+_DECODABLE = {"AV1", "H.264", "H.265/HEVC", "H.266/VVC", "VP9", "VP8", "Motion JPEG", "Apple ProRes",
               "MPEG-4 Part 2", "MPEG-1/2", "Theora", "FFV1", "APV", "DV"}
 _AUDIO_NAMES = {"mp4a": "AAC", "ac-3": "Dolby Digital", "ec-3": "Dolby Digital Plus",
                 "opus": "Opus", "alac": "Apple Lossless", "fLaC": "FLAC", ".mp3": "MP3",

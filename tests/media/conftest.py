@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.fixtures.videos import PDF_BYTES, make_video, run_ffmpeg, truncate
+from tests.fixtures.videos import PDF_BYTES, make_video, run_ffmpeg, truncate, with_unknown_codec
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,8 @@ def broken(media_dir, video_factory) -> dict[str, Path]:
                "-encryption_key", "76a6c65c5ea762046bd749a2e632ccbb",
                "-encryption_kid", "a7e61c373e219033c21091fa607bf3b8", d / "protected.mp4")
     files["cenc_encrypted"] = d / "protected.mp4"
-    files["av1"] = make_video(d / "av1.mp4", seconds=0.5, size=(160, 120), fps=15, codec="libaom-av1")
+    small = make_video(d / "small.mp4", seconds=0.5, size=(160, 120), fps=15)
+    files["unknown_codec"] = with_unknown_codec(small, d / "unknown_codec.mp4")
     (d / "folder.mp4").mkdir()
     files["directory"] = d / "folder.mp4"
     os.symlink(d / "gone" / "clip.mp4", d / "dangling.mp4")

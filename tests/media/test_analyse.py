@@ -103,7 +103,7 @@ def test_parallel_analyses_match_sequential(sample_video, scenes_video, video_fa
     ("truncated_webm", "VIDEO_CORRUPTED"),
     ("pdf", "INVALID_FILE_TYPE"),
     ("audio_only", "VIDEO_UNPROCESSABLE"),
-    ("av1", "VIDEO_UNSUPPORTED_CODEC"),
+    ("unknown_codec", "VIDEO_UNSUPPORTED_CODEC"),
     ("cenc_encrypted", "DECRYPTION_FAILED"),
     ("directory", "NOT_A_FILE"),
 ])

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.videos import UNKNOWN_CODEC_TAG
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -25,7 +27,7 @@ def lines(proc: subprocess.CompletedProcess[str]) -> list[dict]:
 
 def test_validate_json_one_line_per_file_in_order(sample_video, broken, tmp_path):
     files = [sample_video, broken["pdf"], broken["directory"], broken["truncated_without_index"],
-             broken["av1"], tmp_path / "missing.mp4"]
+             broken["unknown_codec"], tmp_path / "missing.mp4"]
     proc = run("validate", "--json", *files)
     assert proc.returncode == 1, proc.stderr
     records = lines(proc)
@@ -36,7 +38,7 @@ def test_validate_json_one_line_per_file_in_order(sample_video, broken, tmp_path
     good = records[0]
     assert good["ok"] is True and (good["codec"], good["width"], good["frame_count"]) == ("H.264", 320, 60)
     assert "PDF document" in records[1]["error"] and records[1]["hint"]
-    assert "AV1" in records[4]["error"]
+    assert UNKNOWN_CODEC_TAG in records[4]["error"]
     assert "Traceback" not in proc.stderr
 
 

@@ -13,7 +13,7 @@ from desktop_app.media.validate import validate_file
 # Extension checks are the client's business (the server stores what it is sent),
 # so every other kind of broken file must get the same code and message.
 KINDS = ["truncated_with_index", "truncated_without_index", "truncated_webm", "text", "pdf", "png",
-         "empty", "random", "audio_only", "cenc_encrypted", "openssl_encrypted", "av1", "directory",
+         "empty", "random", "audio_only", "cenc_encrypted", "openssl_encrypted", "unknown_codec", "directory",
          "dangling_link"]
 
 
@@ -32,7 +32,7 @@ def test_expected_422_codes_reach_the_server(broken):
     from desktop_app.server.processing import check_video
 
     assert check_video(broken["cenc_encrypted"])[:2] == ("failed", "DECRYPTION_FAILED")
-    assert check_video(broken["av1"])[:2] == ("failed", "VIDEO_UNSUPPORTED_CODEC")
+    assert check_video(broken["unknown_codec"])[:2] == ("failed", "VIDEO_UNSUPPORTED_CODEC")
     assert check_video(broken["truncated_with_index"])[:2] == ("failed", "VIDEO_CORRUPTED")
     assert check_video(broken["audio_only"])[:2] == ("failed", "VIDEO_UNPROCESSABLE")
     status, code, message = check_video(broken["truncated_webm"])

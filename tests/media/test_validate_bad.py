@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from desktop_app.errors import AppError
 from desktop_app.media.validate import validate_file
+from tests.fixtures.videos import UNKNOWN_CODEC_TAG
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # fixture key -> (code, words the friendly message must contain)
 EXPECTED = {
@@ -23,7 +30,7 @@ EXPECTED = {
     "audio_only": ("VIDEO_UNPROCESSABLE", ["no video track", "only audio (AAC)"]),
     "cenc_encrypted": ("DECRYPTION_FAILED", ["encrypted", "cenc"]),
     "openssl_encrypted": ("DECRYPTION_FAILED", ["encrypted", "OpenSSL"]),
-    "av1": ("VIDEO_UNSUPPORTED_CODEC", ["AV1", "cannot decode"]),
+    "unknown_codec": ("VIDEO_UNSUPPORTED_CODEC", [UNKNOWN_CODEC_TAG, "cannot decode"]),
     "directory": ("NOT_A_FILE", ["folder"]),
     "dangling_link": ("FILE_NOT_FOUND", ["link", "does not exist", "clip.mp4"]),
 }
@@ -105,13 +112,27 @@ def test_read_error_is_unreadable():
     assert err.code == "FILE_UNREADABLE" and "could not be read" in err.message
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
 def test_permission_denied_is_unreadable(sample_video, tmp_path):
     locked = tmp_path / "locked.mp4"
     shutil.copy(sample_video, locked)
     locked.chmod(0)
-    err = _fail(locked)
-    assert err.code == "FILE_UNREADABLE" and "not allowed" in err.message
+    if os.name == "nt" or os.geteuid() != 0:
+        err = _fail(locked)
+        assert err.code == "FILE_UNREADABLE" and "not allowed" in err.message
+        return
+    # Root reads any file through CAP_DAC_OVERRIDE: check in a child that has lost it.
+    code = ("import json, sys\nfrom desktop_app.errors import AppError\n"
+            "from desktop_app.media.validate import validate_file\n"
+            "try:\n    validate_file(sys.argv[1])\nexcept AppError as e:\n"
+            "    print(json.dumps([e.code, e.message]))\n")
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to drop root's read-anything capability"
+    proc = subprocess.run([setpriv, "--bounding-set=-dac_override,-dac_read_search",
+                           sys.executable, "-c", code, str(locked)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    code_seen, message = json.loads(proc.stdout)
+    assert code_seen == "FILE_UNREADABLE" and "not allowed" in message
 
 
 @pytest.mark.parametrize(("head", "looks_like"), [

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "packaging"))
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.needs_tool,
     # The module's first test pays for the build (PyInstaller + xz -9): minutes, not seconds.
     pytest.mark.timeout(1800),
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason=".deb is built on Linux"),

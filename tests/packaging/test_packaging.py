@@ -115,6 +115,7 @@ def test_desktop_entry_opens_video_files():
     assert entry["Icon"] == "video-uploader" and entry["Terminal"] == "false"
 
 
+@pytest.mark.needs_tool
 @pytest.mark.skipif(not shutil.which("desktop-file-validate"),
                     reason="desktop-file-validate not installed (desktop-file-utils)")
 def test_desktop_entry_passes_desktop_file_validate():

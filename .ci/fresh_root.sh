@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Build a fresh minimal Debian root, put a clean clone of HEAD in it, and run there:
+#     .ci/fresh_root.sh python3 dev.py test        (then `python3 dev.py run --self-test`)
+#
+# What goes in from this machine: its apt sources (the same mirror), its pip configuration
+# and its CA bundle (the registries are reached the same way); nothing else. The root is
+# entered in its own mount and PID namespaces, so its mounts and any process left behind
+# end with it; the folder is removed on exit. Needs root (debootstrap, chroot).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+SUITE=${FRESH_ROOT_SUITE:-bookworm}
+say() { printf 'fresh-root: %s\n' "$*" >&2; }
+fail() { say "FAILED: $*"; exit 1; }
+[ "$#" -gt 0 ] || fail "usage: .ci/fresh_root.sh COMMAND..."
+[ "$(id -u)" = 0 ] || fail "needs root (debootstrap and chroot); run it as root"
+start=$(date +%s)
+
+if ! command -v debootstrap >/dev/null; then
+  say "installing debootstrap (builds the fresh root)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; } \
+    || fail "debootstrap could not be installed with apt-get: the fresh-machine check cannot run"
+fi
+mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+         | grep -oE 'https?://[^ ]+' | grep -v security | head -1 || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+ROOTFS=$(mktemp -d /var/tmp/fresh-root.XXXXXX)
+cleanup() { rm -rf --one-file-system "$ROOTFS"; }
+trap cleanup EXIT
+say "debootstrap --variant=minbase --include=python3,git $SUITE from $mirror"
+debootstrap --variant=minbase --include=python3,git "$SUITE" "$ROOTFS" "$mirror" \
+  >"$ROOTFS.debootstrap.log" 2>&1 || { tail -20 "$ROOTFS.debootstrap.log" >&2; fail "debootstrap"; }
+rm -f "$ROOTFS.debootstrap.log"
+
+# The registries, reached as this machine reaches them.
+rm -rf "$ROOTFS/etc/apt/sources.list.d" && cp -a /etc/apt/sources.list.d "$ROOTFS/etc/apt/"
+[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$ROOTFS/etc/apt/"
+cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+[ -f /etc/pip.conf ] && cp /etc/pip.conf "$ROOTFS/etc/pip.conf"
+[ -d /etc/xdg/pip ] && mkdir -p "$ROOTFS/etc/xdg" && cp -a /etc/xdg/pip "$ROOTFS/etc/xdg/"
+CA=/etc/ssl/certs/ca-certificates.crt
+mkdir -p "$ROOTFS/etc/ssl/certs" && cp "$CA" "$ROOTFS$CA"
+
+# A clean clone of what is committed: exactly what a new user gets.
+git clone -q --no-local "$REPO" "$ROOTFS/work/video-uploader"
+say "root ready in $(( $(date +%s) - start )) s; running: $*"
+
+# Inside: the command given, then the README's other command headless; both must pass.
+{
+  echo 'cd /work/video-uploader'
+  echo 'status=0'
+  printf '%q ' "$@"; echo '|| status=$?'
+  echo 'echo "fresh-root: python3 dev.py run --self-test" >&2'
+  echo 'python3 dev.py run --self-test || status=$?'
+  echo 'exit $status'
+} >"$ROOTFS/fresh-root-inner.sh"
+
+status=0
+unshare --mount --pid --fork --propagation private bash -c '
+  set -e
+  r=$1
+  mount -t proc proc "$r/proc"
+  mount --rbind /sys "$r/sys"
+  mount --rbind /dev "$r/dev"
+  mount -t tmpfs -o mode=1777 tmpfs "$r/dev/shm"
+  mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+  exec chroot "$r" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=true \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PIP_CERT="$2" SSL_CERT_FILE="$2" NODE_EXTRA_CA_CERTS="$2" npm_config_cafile="$2" \
+    bash /fresh-root-inner.sh
+' _ "$ROOTFS" "$CA" || status=$?
+say "finished with exit $status after $(( $(date +%s) - start )) s in all"
+exit "$status"
