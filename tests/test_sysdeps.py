@@ -46,7 +46,7 @@ def test_elf_reader_agrees_with_readelf():
                          check=True).stdout
     needed, runpaths = sysdeps.elf_dynamic(plugin)
     assert needed == re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
-    assert runpaths == [str((plugin.parent / "../../lib"))]
+    assert runpaths == [str(plugin.parent / "../../lib")]
 
 
 def test_a_plugin_with_a_missing_library_is_named(tmp_path):
