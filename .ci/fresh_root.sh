@@ -40,8 +40,9 @@ rm -rf "$ROOTFS/etc/apt/sources.list.d" && cp -a /etc/apt/sources.list.d "$ROOTF
 cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
 [ -f /etc/pip.conf ] && cp /etc/pip.conf "$ROOTFS/etc/pip.conf"
 [ -d /etc/xdg/pip ] && mkdir -p "$ROOTFS/etc/xdg" && cp -a /etc/xdg/pip "$ROOTFS/etc/xdg/"
-CA=/etc/ssl/certs/ca-certificates.crt
-mkdir -p "$ROOTFS/etc/ssl/certs" && cp "$CA" "$ROOTFS$CA"
+# Kept apart from /etc/ssl/certs, which apt's ca-certificates regenerates inside the root.
+CA=/etc/ssl/host-ca-bundle.pem
+cp /etc/ssl/certs/ca-certificates.crt "$ROOTFS$CA"
 
 # A clean clone of what is committed: exactly what a new user gets.
 git clone -q --no-local "$REPO" "$ROOTFS/work/video-uploader"
