@@ -4,6 +4,7 @@
 #
 # What goes in from this machine: its apt sources (the same mirror), its pip configuration
 # and its CA bundle (the registries are reached the same way); nothing else. The root is
+# FRESH_ROOT_OUT=DIR is mounted at /out inside (to bring files out). The root is
 # entered in its own mount and PID namespaces, so its mounts and any process left behind
 # end with it; the folder is removed on exit. Needs root (debootstrap, chroot).
 set -euo pipefail
@@ -42,7 +43,7 @@ cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
 [ -d /etc/xdg/pip ] && mkdir -p "$ROOTFS/etc/xdg" && cp -a /etc/xdg/pip "$ROOTFS/etc/xdg/"
 # Kept apart from /etc/ssl/certs, which apt's ca-certificates regenerates inside the root.
 CA=/etc/ssl/host-ca-bundle.pem
-cp /etc/ssl/certs/ca-certificates.crt "$ROOTFS$CA"
+mkdir -p "$ROOTFS/etc/ssl" && cp /etc/ssl/certs/ca-certificates.crt "$ROOTFS$CA"
 
 # A clean clone of what is committed: exactly what a new user gets.
 git clone -q --no-local "$REPO" "$ROOTFS/work/video-uploader"
@@ -67,10 +68,11 @@ unshare --mount --pid --fork --propagation private bash -c '
   mount --rbind /dev "$r/dev"
   mount -t tmpfs -o mode=1777 tmpfs "$r/dev/shm"
   mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+  if [ -n "$3" ]; then mkdir -p "$r/out" && mount --bind "$3" "$r/out"; fi
   exec chroot "$r" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=true \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PIP_CERT="$2" SSL_CERT_FILE="$2" NODE_EXTRA_CA_CERTS="$2" npm_config_cafile="$2" \
     bash /fresh-root-inner.sh
-' _ "$ROOTFS" "$CA" || status=$?
+' _ "$ROOTFS" "$CA" "${FRESH_ROOT_OUT:-}" || status=$?
 say "finished with exit $status after $(( $(date +%s) - start )) s in all"
 exit "$status"
