@@ -66,7 +66,7 @@ class Need:
 
 def _debian_python() -> bool:
     """This interpreter is Debian's own (so its venv module and libpython are packages)."""
-    return os.path.realpath(sys.executable).startswith("/usr/bin/")
+    return sys.base_prefix == "/usr"  # also when run from a venv made from it
 
 
 def _venv_works() -> bool:
@@ -218,7 +218,7 @@ def ensure_venv() -> Path:
     if not py.exists():
         print("dev.py: creating .venv", flush=True)
         try:
-            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+            venv.EnvBuilder(with_pip=True, clear=True, symlinks=os.name != "nt").create(VENV)
         except Exception as exc:  # e.g. ensurepip missing on a non-Debian Python
             raise SetupError(f"could not create .venv: {exc}") from None
     stamp_file = VENV / ".installed-lock"
@@ -272,6 +272,9 @@ def lock() -> int:
     uv = VENV / ("Scripts/uv.exe" if os.name == "nt" else "bin/uv")
     _run([str(uv), "pip", "compile", "pyproject.toml", "--universal", "--python-version", "3.11",
           "--generate-hashes", "--extra", "test", "--extra", "package", "--extra", "bench",
+          # scenedetect (bench) asks for the GUI wheel of OpenCV, whose Qt 5 plugins break
+          # PySide6; the headless wheel provides the same cv2.
+          "--no-emit-package", "opencv-python",
           "--custom-compile-command", "python3 dev.py lock", "-o", str(LOCK)],
          cwd=ROOT, what="uv pip compile")
     bindir, npm = node_tools(py)
