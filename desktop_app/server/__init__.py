@@ -6,9 +6,12 @@
     app.py         routes -> handlers; middleware.py: request ids, error shape, metrics, faults
     auth.py        scrypt passwords, tokens with expiry and refresh
     videos.py      sessions, videos, multipart upload, the tus finish step
-    tus.py         tus 1.0.0 (creation, creation-with-upload, checksum, termination, expiration)
+    tus.py         tus 1.0.0 over HTTP (creation, creation-with-upload, checksum, termination,
+                   expiration); locks.py: one request per upload at a time
+    uploadstore.py the upload-store interface (as tusd's DataStore); filestore.py: rows in
+                   SQLite, bytes in files, chunk checksums and the running sha256
     multipart.py   streaming multipart; bodies.py: JSON bodies and the hashing disk sink
-    idempotency.py Idempotency-Key; store.py: SQLite; processing.py: background decode check
+    idempotency.py the Idempotency-Key guard; store.py: SQLite; processing.py: background check
     metrics.py     /metrics and the adaptive retry policy; faults.py: scripted faults
 
 Nothing here imports Qt.

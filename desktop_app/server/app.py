@@ -6,9 +6,7 @@ import asyncio
 import logging
 import secrets
 import shutil
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -20,7 +18,9 @@ from desktop_app.server.config import API_PREFIX, TUS_PATH, ServerConfig
 from desktop_app.server.context import AppContext, InflightGate
 from desktop_app.server.errors import ApiError
 from desktop_app.server.faults import Faults, parse_rule
+from desktop_app.server.filestore import FileUploadStore
 from desktop_app.server.idempotency import Idempotency
+from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
 from desktop_app.server.middleware import ApiMiddleware
 from desktop_app.server.processing import Processor
@@ -110,21 +110,18 @@ class CoreHandlers:
         return JSONResponse({"cleared": self._admin(request).clear()})
 
 
-def sweep(config: ServerConfig, store: Store) -> None:
+def sweep(config: ServerConfig, uploads: FileUploadStore) -> None:
     """Free disk left behind: half-received multipart files from a crash, expired tus uploads."""
     for leftover in config.tmp_dir.glob("*.part"):
         leftover.unlink(missing_ok=True)
-    now = time.time()
-    for row in store.expired_uploads(now):
-        Path(row["path"]).unlink(missing_ok=True)
-    # rows stay a week after expiry so a late client still gets 410, not 404
-    store.run("DELETE FROM uploads WHERE video_id IS NULL AND expires_at < ?", now - 7 * 86400)
+    uploads.sweep()
 
 
 def build_app(config: ServerConfig) -> BuiltApp:
     config.ensure_dirs()
     store = Store(config.db_path)
-    sweep(config, store)
+    uploads = FileUploadStore(store, config.uploads_dir, config.upload_expiry_s)
+    sweep(config, uploads)
     auth = Auth(store, config.token_ttl_s)
     for user in config.users:
         auth.add_user(user.name, user.password, user.is_admin)
@@ -132,7 +129,8 @@ def build_app(config: ServerConfig) -> BuiltApp:
     ctx = AppContext(config=config, store=store, auth=auth, metrics=metrics,
                      faults=Faults() if config.fault_injection else None,
                      idempotency=Idempotency(store), processor=Processor(store),
-                     gate=InflightGate(config.max_inflight, metrics))
+                     gate=InflightGate(config.max_inflight, metrics), uploads=uploads,
+                     locks=UploadLocks())
     ctx.processor.resume()
     core, tus, videos = CoreHandlers(ctx), TusHandlers(ctx), VideoHandlers(ctx)
     p = API_PREFIX

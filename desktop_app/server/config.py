@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop_app.media.formats import REFERENCE_SERVER_SUFFIXES, describe, suffix_of
+from desktop_app.server.errors import ApiError
+
 DEFAULT_MAX_UPLOAD_BYTES = 16 * 1024**3  # 16 GiB: larger than any clip a camera card holds
 DEFAULT_MAX_INFLIGHT = 8
 # The tus chunk size advertised in GET /config (clients follow it). Each PATCH ends in a
@@ -17,7 +20,6 @@ DEFAULT_TOKEN_TTL_S = 3600.0
 REFRESH_TTL_S = 30 * 24 * 3600.0
 DEFAULT_UPLOAD_EXPIRY_S = 24 * 3600.0
 IDEMPOTENCY_TTL_S = 24 * 3600.0
-ALLOWED_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
 API_PREFIX = "/api/v1"
 TUS_PATH = API_PREFIX + "/uploads"
 
@@ -42,7 +44,7 @@ class ServerConfig:
     token_ttl_s: float = DEFAULT_TOKEN_TTL_S
     upload_expiry_s: float = DEFAULT_UPLOAD_EXPIRY_S
     fault_injection: bool = False
-    allowed_extensions: tuple[str, ...] = field(default=ALLOWED_EXTENSIONS)
+    allowed_extensions: tuple[str, ...] = field(default=REFERENCE_SERVER_SUFFIXES)
 
     @property
     def db_path(self) -> Path:
@@ -63,3 +65,15 @@ class ServerConfig:
     def ensure_dirs(self) -> None:
         for path in (self.data_dir, self.videos_dir, self.uploads_dir, self.tmp_dir):
             path.mkdir(parents=True, exist_ok=True)
+
+    def check_file_type(self, filename: str | None, *, field: str | None = None) -> None:
+        """INVALID_FILE_TYPE for a file name whose type this server does not accept (a
+        request that names no file is not refused here). Asked at tus creation as well as
+        on a multipart POST and at the finish step, so no upload is sent only to be refused."""
+        if not filename:
+            return
+        ext = suffix_of(filename)
+        if ext not in self.allowed_extensions:
+            kind = f"a {ext} file" if ext else "a file without an extension"
+            raise ApiError("INVALID_FILE_TYPE", f"'{filename}' is {kind}, which this server does not "
+                           f"accept; it accepts {describe(self.allowed_extensions)}.", field=field)

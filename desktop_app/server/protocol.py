@@ -12,7 +12,7 @@ import json
 import socket
 import struct
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
@@ -83,7 +83,8 @@ class ContractHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         # the scope dict is shared with the request cycle created by super()
-        self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
+        extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
+        extensions[TRANSPORT_KEY] = self.transport
         before = self.cycle
         super().on_headers_complete()
         # the new cycle's task has not run yet, so its receive can still be swapped

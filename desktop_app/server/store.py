@@ -142,8 +142,8 @@ class Store:
             row["metadata"] = json.loads(row["metadata"])
         return row
 
-    def set_offset(self, upload_id: str, offset: int) -> None:
-        self.run("UPDATE uploads SET offset=? WHERE upload_id=?", offset, upload_id)
+    def advance_upload(self, upload_id: str, offset: int, expires_at: float) -> None:
+        self.run("UPDATE uploads SET offset=?, expires_at=? WHERE upload_id=?", offset, expires_at, upload_id)
 
     def link_upload(self, upload_id: str, video_id: str) -> None:
         self.run("UPDATE uploads SET video_id=? WHERE upload_id=?", video_id, upload_id)
@@ -153,3 +153,6 @@ class Store:
 
     def expired_uploads(self, now: float) -> list[dict[str, Any]]:
         return self.all("SELECT * FROM uploads WHERE expires_at < ? AND video_id IS NULL", now)
+
+    def forget_expired_uploads(self, before: float) -> None:
+        self.run("DELETE FROM uploads WHERE video_id IS NULL AND expires_at < ?", before)
