@@ -131,6 +131,7 @@ class TusHandlers:
                            f"{self.ctx.config.max_upload_bytes}.")
         raw_meta = request.headers.get("upload-metadata", "")
         meta = parse_metadata(raw_meta)
+        self.ctx.config.check_file_type(meta.get("filename") or meta.get("name"))  # before any byte is sent
         with self.ctx.idempotency.guard(caller.user_id, request.headers.get("idempotency-key"),
                                         "tus-create") as guard:
             if (replay := guard.replay(fingerprint(length, raw_meta))) is not None:
