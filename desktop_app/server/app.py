@@ -24,6 +24,7 @@ from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
 from desktop_app.server.middleware import ApiMiddleware
 from desktop_app.server.processing import Processor
+from desktop_app.server.signin_limits import SignInLimiter
 from desktop_app.server.store import Store
 from desktop_app.server.tus import TusHandlers
 from desktop_app.server.videos import VideoHandlers
@@ -57,8 +58,11 @@ class CoreHandlers:
     async def token(self, request: Request) -> Response:
         body = await read_json(request.stream())
         username, password = _text(body, "username"), _text(body, "password")
-        # scrypt takes tens of milliseconds: not on the event loop, where uploads stream
-        return JSONResponse(await asyncio.to_thread(self.ctx.auth.sign_in, username, password))
+        address = request.client.host if request.client else "unknown"
+        async with self.ctx.sign_in_limits.attempt(username, address):
+            # scrypt takes tens of milliseconds: not on the event loop, where uploads stream
+            tokens = await asyncio.to_thread(self.ctx.auth.sign_in, username, password)
+        return JSONResponse(tokens)
 
     async def refresh(self, request: Request) -> Response:
         body = await read_json(request.stream())
@@ -130,7 +134,7 @@ def build_app(config: ServerConfig) -> BuiltApp:
                      faults=Faults() if config.fault_injection else None,
                      idempotency=Idempotency(store), processor=Processor(store),
                      gate=InflightGate(config.max_inflight, metrics), uploads=uploads,
-                     locks=UploadLocks())
+                     locks=UploadLocks(), sign_in_limits=SignInLimiter(config.sign_in_limits))
     ctx.processor.resume()
     core, tus, videos = CoreHandlers(ctx), TusHandlers(ctx), VideoHandlers(ctx)
     p = API_PREFIX

@@ -35,6 +35,19 @@ class UserSpec:
 
 
 @dataclass(frozen=True)
+class SignInLimits:
+    """Failed sign-ins allowed per username and per client address within ``window_s``;
+    past that, sign-in waits ``first_delay_s``, doubling with each further failure up to
+    ``max_delay_s`` (429 TOO_MANY_SIGN_IN_ATTEMPTS + Retry-After). A success clears the name."""
+
+    per_user: int = 5
+    per_address: int = 20  # higher: an office behind one NAT address shares it
+    window_s: float = 900.0
+    first_delay_s: float = 15.0
+    max_delay_s: float = 900.0
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     data_dir: Path
     users: tuple[UserSpec, ...] = ()
@@ -45,6 +58,7 @@ class ServerConfig:
     upload_expiry_s: float = DEFAULT_UPLOAD_EXPIRY_S
     fault_injection: bool = False
     allowed_extensions: tuple[str, ...] = field(default=REFERENCE_SERVER_SUFFIXES)
+    sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
 
     @property
     def db_path(self) -> Path:

@@ -14,6 +14,7 @@ from desktop_app.server.idempotency import Idempotency
 from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
 from desktop_app.server.processing import Processor
+from desktop_app.server.signin_limits import SignInLimiter
 from desktop_app.server.store import Store
 from desktop_app.server.uploadstore import UploadStore
 
@@ -51,6 +52,7 @@ class AppContext:
     gate: InflightGate
     uploads: UploadStore
     locks: UploadLocks
+    sign_in_limits: SignInLimiter
 
     def caller(self, request: Request) -> Caller:
         return self.auth.caller(request.headers.get("authorization"))

@@ -26,6 +26,7 @@ from desktop_app.server.config import (
     DEFAULT_TOKEN_TTL_S,
     DEFAULT_UPLOAD_EXPIRY_S,
     ServerConfig,
+    SignInLimits,
     UserSpec,
 )
 from desktop_app.server.server import bind_socket, make_server
@@ -120,6 +121,7 @@ def start_embedded_server(
     host: str = "127.0.0.1",
     port: int = 0,
     upload_expiry_s: float | None = None,
+    sign_in_limits: SignInLimits | None = None,
 ) -> EmbeddedServer:
     specs = [UserSpec(n, p, bool(a)) for n, p, a in users] if users is not None else \
         [UserSpec(LOCAL_USER, random_password(), False)]
@@ -137,5 +139,6 @@ def start_embedded_server(
         token_ttl_s=token_ttl_s if token_ttl_s is not None else DEFAULT_TOKEN_TTL_S,
         upload_expiry_s=upload_expiry_s if upload_expiry_s is not None else DEFAULT_UPLOAD_EXPIRY_S,
         fault_injection=fault_injection,
+        sign_in_limits=sign_in_limits or SignInLimits(),
     )
     return EmbeddedServer(config, host, port, user, admin)
