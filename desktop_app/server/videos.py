@@ -18,7 +18,7 @@ from desktop_app.server.bodies import DiskSink, read_json
 from desktop_app.server.context import AppContext
 from desktop_app.server.errors import ApiError
 from desktop_app.server.idempotency import fingerprint
-from desktop_app.server.multipart import receive_multipart
+from desktop_app.server.multipart import FILE_FIELD, receive_multipart
 from desktop_app.server.processing import now_iso
 from desktop_app.server.uploadstore import UploadInfo
 
@@ -127,6 +127,9 @@ class VideoHandlers:
             return await self._multipart(request, caller, session)
         if kind in ("application/json", ""):
             return await self._finish_tus(request, caller, session)
+        if kind == "application/x-www-form-urlencoded":  # a form, but one that cannot carry a file
+            raise ApiError("MISSING_FIELD", "The form has no 'video' file: send it as multipart/form-data "
+                           "with the video in a part named 'video'.", field=FILE_FIELD)
         raise ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the video as multipart/form-data, or JSON "
                        "{upload_id, user_id} to finish a tus upload.")
 

@@ -35,6 +35,14 @@ def test_multipart_without_video_part(peers):
     assert_error(r, 400, "MISSING_FIELD", field="video")
 
 
+def test_urlencoded_form_without_video_is_missing_field_not_415(peers):
+    """The seed's contract: a video POST without the video is 400 naming the missing field."""
+    sid = new_session(peers.alice, "alice")
+    r = peers.alice.post(f"/sessions/{sid}/videos", data={"user_id": "alice"})
+    assert r.request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert_error(r, 400, "MISSING_FIELD", field="video")
+
+
 def test_multipart_without_user_id(peers, sample_video):
     sid = new_session(peers.alice, "alice")
     with open(sample_video, "rb") as fh:
