@@ -128,7 +128,7 @@ class Store:
     def delete_video(self, video_id: str) -> None:
         with self.tx() as db:
             db.execute("DELETE FROM videos WHERE video_id=?", (video_id,))
-            db.execute("UPDATE uploads SET video_id=NULL WHERE video_id=?", (video_id,))
+            db.execute("DELETE FROM uploads WHERE video_id=?", (video_id,))  # its bytes went with it
 
     # tus uploads ------------------------------------------------------------
     def add_upload(self, row: dict[str, Any]) -> None:
