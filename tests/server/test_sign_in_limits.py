@@ -19,7 +19,9 @@ from desktop_app.transfer.client import BackendClient
 from tests.server.helpers import assert_error
 
 USERS = [("alice", "alice-pw", False), ("bob", "bob-pw", False), ("root", "root-pw", True)]
-FAST = SignInLimits(per_user=5, per_address=20, window_s=60, first_delay_s=1.0, max_delay_s=4.0)
+# Delays long enough that a loaded machine still asks within them, short enough to wait out.
+FAST = SignInLimits(per_user=5, per_address=20, window_s=60, first_delay_s=3.0, max_delay_s=12.0)
+LONG = SignInLimits(per_user=5, per_address=20, window_s=60, first_delay_s=60.0)
 
 
 def sign_in(srv, username: str, password: str) -> httpx.Response:
@@ -66,22 +68,23 @@ def test_the_delay_grows_with_each_further_failure(srv):
     assert second.json()["retry_after"] > first.json()["retry_after"]
 
 
-def test_another_user_is_unaffected(srv):
+def test_another_user_is_unaffected(server_factory):
+    srv = server_factory(users=USERS, sign_in_limits=LONG)
     for i in range(20):
         sign_in(srv, "alice", f"guess-{i}")
     assert sign_in(srv, "alice", "alice-pw").status_code == 429
     assert sign_in(srv, "bob", "bob-pw").status_code == 200
 
 
-def test_unknown_names_are_limited_like_known_ones(srv):
+def test_unknown_names_are_limited_like_known_ones(server_factory):
     """Locking only real accounts would tell a guesser which names exist."""
+    srv = server_factory(users=USERS, sign_in_limits=LONG)
     codes = [sign_in(srv, "nobody", "x").status_code for _ in range(8)]
     assert codes[:5] == [401] * 5 and codes[5:] == [429] * 3
 
 
 def test_failures_are_counted_per_client_address_too(server_factory):
-    srv = server_factory(users=USERS, sign_in_limits=SignInLimits(
-        per_user=5, per_address=6, window_s=60, first_delay_s=2.0, max_delay_s=4.0))
+    srv = server_factory(users=USERS, sign_in_limits=SignInLimits(per_user=5, per_address=6, first_delay_s=60.0))
     # one guess each at many names stays under the per-name limit, not under the address's
     codes = [sign_in(srv, f"user{i}", "x").status_code for i in range(8)]
     assert codes[:6] == [401] * 6 and codes[6:] == [429, 429], codes
@@ -105,8 +108,9 @@ def test_sign_in_timing_does_not_tell_a_bad_user_from_a_bad_password(server_fact
     assert 1 / 3 < unknown / known < 3, (unknown, known)
 
 
-def test_the_client_shows_the_wait_and_does_not_resend_the_password(srv):
-    for _ in range(FAST.per_user):
+def test_the_client_shows_the_wait_and_does_not_resend_the_password(server_factory):
+    srv = server_factory(users=USERS, sign_in_limits=LONG)
+    for _ in range(LONG.per_user):
         sign_in(srv, "alice", "wrong")
 
     def refused_sign_ins() -> int:
