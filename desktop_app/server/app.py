@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import secrets
 import shutil
@@ -19,6 +20,7 @@ from desktop_app.server.context import AppContext, InflightGate
 from desktop_app.server.errors import ApiError
 from desktop_app.server.faults import Faults, parse_rule
 from desktop_app.server.filestore import FileUploadStore
+from desktop_app.server.hosts import TrustedUrls
 from desktop_app.server.idempotency import Idempotency
 from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
@@ -92,6 +94,14 @@ class CoreHandlers:
         return JSONResponse({"status": "ok", "uploads_in_flight": self.ctx.gate.count})
 
     async def metrics(self, request: Request) -> Response:
+        expected = self.ctx.config.metrics_token
+        if expected is not None:  # serve --metrics-token-file: a scraper's own bearer token
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError("AUTH_REQUIRED", "This server's /metrics needs its scrape token "
+                               "('Authorization: Bearer <token>').")
+            if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+                raise ApiError("TOKEN_INVALID", "That is not this server's metrics token.")
         return PlainTextResponse(self.ctx.metrics.render(), media_type="text/plain; version=0.0.4")
 
     def _admin(self, request: Request) -> Faults:
@@ -121,7 +131,8 @@ def sweep(config: ServerConfig, uploads: FileUploadStore) -> None:
     uploads.sweep()
 
 
-def build_app(config: ServerConfig) -> BuiltApp:
+def build_app(config: ServerConfig, bound_url: str) -> BuiltApp:
+    """The app for a server listening at ``bound_url`` (public at ``config.public_url``, if set)."""
     config.ensure_dirs()
     store = Store(config.db_path)
     uploads = FileUploadStore(store, config.uploads_dir, config.upload_expiry_s)
@@ -134,7 +145,8 @@ def build_app(config: ServerConfig) -> BuiltApp:
                      faults=Faults() if config.fault_injection else None,
                      idempotency=Idempotency(store), processor=Processor(store),
                      gate=InflightGate(config.max_inflight, metrics), uploads=uploads,
-                     locks=UploadLocks(), sign_in_limits=SignInLimiter(config.sign_in_limits))
+                     locks=UploadLocks(), sign_in_limits=SignInLimiter(config.sign_in_limits),
+                     urls=TrustedUrls(config.public_url or bound_url, bound_url))
     ctx.processor.resume()
     core, tus, videos = CoreHandlers(ctx), TusHandlers(ctx), VideoHandlers(ctx)
     p = API_PREFIX
@@ -164,7 +176,7 @@ def build_app(config: ServerConfig) -> BuiltApp:
             Route(p + "/admin/faults", core.clear_faults, methods=["DELETE"]),
         ]
     router = Router(routes)
-    return BuiltApp(ApiMiddleware(router, metrics, ctx.faults), ctx)
+    return BuiltApp(ApiMiddleware(router, metrics, ctx.faults, ctx.urls), ctx)
 
 
 def random_password() -> str:

@@ -48,6 +48,16 @@ class SignInLimits:
 
 
 @dataclass(frozen=True)
+class ConnectionLimits:
+    """What one connection, and one client address, may hold (``protocol.py``)."""
+
+    header_timeout_s: float = 15.0  # to send a request's line and headers, from its first byte
+    keep_alive_timeout_s: int = 30  # idle between requests on one connection (uvicorn's own)
+    max_connections: int = 512  # open at once; past that new ones are closed at once
+    max_per_client: int = 64  # open at once from one client address
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     data_dir: Path
     users: tuple[UserSpec, ...] = ()
@@ -59,6 +69,9 @@ class ServerConfig:
     fault_injection: bool = False
     allowed_extensions: tuple[str, ...] = field(default=REFERENCE_SERVER_SUFFIXES)
     sign_in_limits: SignInLimits = field(default_factory=SignInLimits)
+    public_url: str | None = None  # what absolute URLs are built from; None: the bound address
+    connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is open
 
     @property
     def db_path(self) -> Path:
@@ -77,8 +90,13 @@ class ServerConfig:
         return self.data_dir / "tmp"
 
     def ensure_dirs(self) -> None:
-        for path in (self.data_dir, self.videos_dir, self.uploads_dir, self.tmp_dir):
-            path.mkdir(parents=True, exist_ok=True)
+        """Create the data directories owner-only (0700). Ours are tightened if they exist;
+        a data dir the operator made is left as it is (what is inside is owner-only)."""
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(mode=0o700, parents=True)
+        for path in (self.videos_dir, self.uploads_dir, self.tmp_dir):
+            path.mkdir(mode=0o700, exist_ok=True)
+            path.chmod(0o700)
 
     def check_file_type(self, filename: str | None, *, field: str | None = None) -> None:
         """INVALID_FILE_TYPE for a file name whose type this server does not accept (a

@@ -10,6 +10,7 @@ from desktop_app.server.auth import Auth, Caller
 from desktop_app.server.config import ServerConfig
 from desktop_app.server.errors import ApiError
 from desktop_app.server.faults import Faults
+from desktop_app.server.hosts import TrustedUrls
 from desktop_app.server.idempotency import Idempotency
 from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
@@ -53,6 +54,7 @@ class AppContext:
     uploads: UploadStore
     locks: UploadLocks
     sign_in_limits: SignInLimiter
+    urls: TrustedUrls
 
     def caller(self, request: Request) -> Caller:
         return self.auth.caller(request.headers.get("authorization"))

@@ -137,7 +137,7 @@ class TusHandlers:
             if (replay := guard.replay(fingerprint(length, raw_meta))) is not None:
                 return replay
             info = self.ctx.uploads.create(caller.user_id, length, raw_meta, meta)
-            headers = {"Location": f"{str(request.base_url).rstrip('/')}{TUS_PATH}/{info.upload_id}",
+            headers = {"Location": self.ctx.urls.absolute(f"{TUS_PATH}/{info.upload_id}"),
                        "Upload-Expires": _expires(info.expires_at)}
             if _media_type(request) == OCTETS:
                 headers["Upload-Offset"] = str(await self._receive(request, caller, info.upload_id, 0))
