@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.server.cli import add_serve_options
 
 # command -> (module, function) that runs it; each takes the parsed args, returns an exit code
 HANDLERS: dict[str, tuple[str, str]] = {
@@ -71,18 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line per file")
     p.add_argument("files", nargs="+", metavar="FILE")
 
-    p = sub.add_parser("serve", help="run the reference backend")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--data-dir", help="where videos and metadata are stored")
-    p.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD[:admin]",
-                   help="a user account (repeatable)")
-    p.add_argument("--max-upload-bytes", type=_positive_int)
-    p.add_argument("--max-inflight", type=_positive_int)
-    p.add_argument("--chunk-size", type=_positive_int,
-                   help="the tus chunk size advertised to clients, in bytes")
-    p.add_argument("--fault-injection", action="store_true",
-                   help="enable the admin fault-injection endpoint (tests only)")
+    add_serve_options(sub.add_parser("serve", help="run the reference backend"))
 
     p = sub.add_parser("upload", help="upload files through the whole pipeline")
     p.add_argument("--json", action="store_true", help="one JSON object per line per file")

@@ -146,6 +146,8 @@ _SPECS: list[ErrorSpec] = [
     # 429 / 431 / 460
     ErrorSpec("RATE_LIMITED", 429, _RA, "The server asked the app to slow down.", A.WAIT,
               "The app waits as asked and continues on its own."),
+    ErrorSpec("TOO_MANY_SIGN_IN_ATTEMPTS", 429, _N, "Too many sign-in attempts; wait a little before trying again.",
+              A.SIGN_IN, "Check the username and password, wait the time shown, then sign in again."),
     ErrorSpec("REQUEST_HEADER_TOO_LARGE", 431, _N, "The request sent to the server was too large.", A.CONTACT_SUPPORT,
               "This is likely a bug; export a support bundle and contact support."),
     ErrorSpec("CHECKSUM_MISMATCH", 460, _B, "Part of the file arrived damaged at the server.", A.RETRY,

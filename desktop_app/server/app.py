@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import secrets
 import shutil
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -20,10 +19,14 @@ from desktop_app.server.config import API_PREFIX, TUS_PATH, ServerConfig
 from desktop_app.server.context import AppContext, InflightGate
 from desktop_app.server.errors import ApiError
 from desktop_app.server.faults import Faults, parse_rule
+from desktop_app.server.filestore import FileUploadStore
+from desktop_app.server.hosts import TrustedUrls
 from desktop_app.server.idempotency import Idempotency
+from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
 from desktop_app.server.middleware import ApiMiddleware
 from desktop_app.server.processing import Processor
+from desktop_app.server.signin_limits import SignInLimiter
 from desktop_app.server.store import Store
 from desktop_app.server.tus import TusHandlers
 from desktop_app.server.videos import VideoHandlers
@@ -57,8 +60,11 @@ class CoreHandlers:
     async def token(self, request: Request) -> Response:
         body = await read_json(request.stream())
         username, password = _text(body, "username"), _text(body, "password")
-        # scrypt takes tens of milliseconds: not on the event loop, where uploads stream
-        return JSONResponse(await asyncio.to_thread(self.ctx.auth.sign_in, username, password))
+        address = request.client.host if request.client else "unknown"
+        async with self.ctx.sign_in_limits.attempt(username, address):
+            # scrypt takes tens of milliseconds: not on the event loop, where uploads stream
+            tokens = await asyncio.to_thread(self.ctx.auth.sign_in, username, password)
+        return JSONResponse(tokens)
 
     async def refresh(self, request: Request) -> Response:
         body = await read_json(request.stream())
@@ -88,6 +94,14 @@ class CoreHandlers:
         return JSONResponse({"status": "ok", "uploads_in_flight": self.ctx.gate.count})
 
     async def metrics(self, request: Request) -> Response:
+        expected = self.ctx.config.metrics_token
+        if expected is not None:  # serve --metrics-token-file: a scraper's own bearer token
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError("AUTH_REQUIRED", "This server's /metrics needs its scrape token "
+                               "('Authorization: Bearer <token>').")
+            if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+                raise ApiError("TOKEN_INVALID", "That is not this server's metrics token.")
         return PlainTextResponse(self.ctx.metrics.render(), media_type="text/plain; version=0.0.4")
 
     def _admin(self, request: Request) -> Faults:
@@ -110,21 +124,19 @@ class CoreHandlers:
         return JSONResponse({"cleared": self._admin(request).clear()})
 
 
-def sweep(config: ServerConfig, store: Store) -> None:
+def sweep(config: ServerConfig, uploads: FileUploadStore) -> None:
     """Free disk left behind: half-received multipart files from a crash, expired tus uploads."""
     for leftover in config.tmp_dir.glob("*.part"):
         leftover.unlink(missing_ok=True)
-    now = time.time()
-    for row in store.expired_uploads(now):
-        Path(row["path"]).unlink(missing_ok=True)
-    # rows stay a week after expiry so a late client still gets 410, not 404
-    store.run("DELETE FROM uploads WHERE video_id IS NULL AND expires_at < ?", now - 7 * 86400)
+    uploads.sweep()
 
 
-def build_app(config: ServerConfig) -> BuiltApp:
+def build_app(config: ServerConfig, bound_url: str) -> BuiltApp:
+    """The app for a server listening at ``bound_url`` (public at ``config.public_url``, if set)."""
     config.ensure_dirs()
     store = Store(config.db_path)
-    sweep(config, store)
+    uploads = FileUploadStore(store, config.uploads_dir, config.upload_expiry_s)
+    sweep(config, uploads)
     auth = Auth(store, config.token_ttl_s)
     for user in config.users:
         auth.add_user(user.name, user.password, user.is_admin)
@@ -132,7 +144,9 @@ def build_app(config: ServerConfig) -> BuiltApp:
     ctx = AppContext(config=config, store=store, auth=auth, metrics=metrics,
                      faults=Faults() if config.fault_injection else None,
                      idempotency=Idempotency(store), processor=Processor(store),
-                     gate=InflightGate(config.max_inflight, metrics))
+                     gate=InflightGate(config.max_inflight, metrics), uploads=uploads,
+                     locks=UploadLocks(), sign_in_limits=SignInLimiter(config.sign_in_limits),
+                     urls=TrustedUrls(config.public_url or bound_url, bound_url))
     ctx.processor.resume()
     core, tus, videos = CoreHandlers(ctx), TusHandlers(ctx), VideoHandlers(ctx)
     p = API_PREFIX
@@ -162,7 +176,7 @@ def build_app(config: ServerConfig) -> BuiltApp:
             Route(p + "/admin/faults", core.clear_faults, methods=["DELETE"]),
         ]
     router = Router(routes)
-    return BuiltApp(ApiMiddleware(router, metrics, ctx.faults), ctx)
+    return BuiltApp(ApiMiddleware(router, metrics, ctx.faults, ctx.urls), ctx)
 
 
 def random_password() -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
@@ -12,20 +10,14 @@ from desktop_app.server.auth import Auth, Caller
 from desktop_app.server.config import ServerConfig
 from desktop_app.server.errors import ApiError
 from desktop_app.server.faults import Faults
+from desktop_app.server.hosts import TrustedUrls
 from desktop_app.server.idempotency import Idempotency
+from desktop_app.server.locks import UploadLocks
 from desktop_app.server.metrics import Metrics
 from desktop_app.server.processing import Processor
+from desktop_app.server.signin_limits import SignInLimiter
 from desktop_app.server.store import Store
-
-
-@dataclass
-class UploadState:
-    """In-memory companion of a tus upload row: a lock and the running sha256."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    hasher: object | None = None
-    hashed_to: int = 0
-    holder: Callable[[], None] | None = None  # aborts the connection of the PATCH holding the lock
+from desktop_app.server.uploadstore import UploadStore
 
 
 class InflightGate:
@@ -59,13 +51,10 @@ class AppContext:
     idempotency: Idempotency
     processor: Processor
     gate: InflightGate
-    uploads: dict[str, UploadState] = field(default_factory=dict)
+    uploads: UploadStore
+    locks: UploadLocks
+    sign_in_limits: SignInLimiter
+    urls: TrustedUrls
 
     def caller(self, request: Request) -> Caller:
         return self.auth.caller(request.headers.get("authorization"))
-
-    def upload_state(self, upload_id: str) -> UploadState:
-        state = self.uploads.get(upload_id)
-        if state is None:
-            state = self.uploads[upload_id] = UploadState()
-        return state

@@ -25,10 +25,12 @@ from desktop_app.server.config import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_TOKEN_TTL_S,
     DEFAULT_UPLOAD_EXPIRY_S,
+    ConnectionLimits,
     ServerConfig,
+    SignInLimits,
     UserSpec,
 )
-from desktop_app.server.server import bind_socket, make_server
+from desktop_app.server.server import bind_socket, make_server, url_of
 
 LOCAL_USER, ADMIN_USER = "local", "admin"
 
@@ -37,11 +39,15 @@ class EmbeddedServer:
     def __init__(self, config: ServerConfig, host: str, port: int, user: UserSpec, admin: UserSpec) -> None:
         self.data_dir = config.data_dir
         self.config = config
-        self._built = build_app(config)
         self._sock = bind_socket(host, port)
         self.host, self.port = host, self._sock.getsockname()[1]
-        self.url = f"http://{host if ':' not in host else f'[{host}]'}:{self.port}"
+        self.url = url_of(self._sock)  # the app connects by this address, so it is always trusted
         self.api_url = self.url + API_PREFIX
+        try:
+            self._built = build_app(config, self.url)
+        except BaseException:
+            self._sock.close()
+            raise
         self.username, self.password = user.name, user.password
         self.admin_username, self.admin_password = admin.name, admin.password
         self._server = make_server(self._built)
@@ -56,6 +62,11 @@ class EmbeddedServer:
 
     def __repr__(self) -> str:
         return f"EmbeddedServer(url={self.url!r}, username={self.username!r})"
+
+    def set_public_url(self, url: str) -> None:
+        """Answer as ``url`` from now on (for a proxy put in front, as tests do): absolute URLs
+        are built from it and requests naming it are accepted, besides the bound address."""
+        self._built.ctx.urls.set_public_url(url)
 
     @property
     def ctx(self) -> Any:
@@ -120,6 +131,10 @@ def start_embedded_server(
     host: str = "127.0.0.1",
     port: int = 0,
     upload_expiry_s: float | None = None,
+    sign_in_limits: SignInLimits | None = None,
+    public_url: str | None = None,
+    connection_limits: ConnectionLimits | None = None,
+    metrics_token: str | None = None,
 ) -> EmbeddedServer:
     specs = [UserSpec(n, p, bool(a)) for n, p, a in users] if users is not None else \
         [UserSpec(LOCAL_USER, random_password(), False)]
@@ -137,5 +152,9 @@ def start_embedded_server(
         token_ttl_s=token_ttl_s if token_ttl_s is not None else DEFAULT_TOKEN_TTL_S,
         upload_expiry_s=upload_expiry_s if upload_expiry_s is not None else DEFAULT_UPLOAD_EXPIRY_S,
         fault_injection=fault_injection,
+        sign_in_limits=sign_in_limits or SignInLimits(),
+        public_url=public_url,
+        connection_limits=connection_limits or ConnectionLimits(),
+        metrics_token=metrics_token,
     )
     return EmbeddedServer(config, host, port, user, admin)

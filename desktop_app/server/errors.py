@@ -13,8 +13,6 @@ from typing import Any
 
 from desktop_app.errors import CATALOGUE, spec
 
-JSON_TYPE = b"application/json"
-
 
 class ApiError(Exception):
     def __init__(

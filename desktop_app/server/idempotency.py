@@ -6,6 +6,14 @@ of the body, or for an upload the file's sha256 plus its form fields) is
 compared when it is known: the same key with a different fingerprint is 422
 INVALID_REQUEST. Failures are not stored: the claim is released, so a retry
 after a 5xx runs again. Replays carry ``Idempotent-Replayed: true``.
+
+Every endpoint that takes a key uses the one guard:
+
+    with ctx.idempotency.guard(user_id, request.headers.get("idempotency-key"), route) as guard:
+        if (replay := guard.replay(fingerprint(...))) is not None:
+            return replay
+        ...
+        return guard.keep(response)   # anything else (an error, no keep) releases the claim
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +47,43 @@ class Claim:
     route: str
 
 
+class Guard:
+    """One request's claim on its key: replay a stored answer, or keep the new one."""
+
+    def __init__(self, owner: Idempotency, claim: Claim | None) -> None:
+        self._owner = owner
+        self._claim = claim
+        self._fp: str | None = None
+        self.kept = False
+
+    def replay(self, fp: str) -> Response | None:
+        """The stored response to replay, None to go ahead, or a 422 for a different body."""
+        self._fp = fp
+        return self._owner.resolve(self._claim, fp)
+
+    def keep(self, response: Response) -> Response:
+        assert self._fp is not None, "replay(fingerprint) comes first"
+        self._owner.complete(self._claim, self._fp, response)
+        self.kept = True
+        return response
+
+
 class Idempotency:
     def __init__(self, store: Store) -> None:
         self.store = store
         # claims left pending by a previous run can never complete
         store.run("DELETE FROM idempotency WHERE state='pending'")
+
+    @contextmanager
+    def guard(self, user_id: str, key: str | None, route: str) -> Iterator[Guard]:
+        """Claim ``key`` for this request (409 while another holds it); released unless kept."""
+        claim = self.claim(user_id, key, route)
+        guard = Guard(self, claim)
+        try:
+            yield guard
+        finally:
+            if not guard.kept:
+                self.release(claim)
 
     def claim(self, user_id: str, key: str | None, route: str) -> Claim | None:
         if key is None:

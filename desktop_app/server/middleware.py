@@ -1,6 +1,7 @@
-"""The outermost layer: request ids, the error shape, metrics, faults.
+"""The outermost layer: request ids, the Host check, the error shape, metrics, faults.
 
-Every response gets ``X-Request-ID``. Every failure becomes the contract's JSON
+Every response gets ``X-Request-ID``; a request for a Host the server does not answer
+to is refused 400 (``hosts.py``). Every failure becomes the contract's JSON
 body: ``ApiError`` from handlers, Starlette's 404/405 from routing, and any
 unexpected exception (500 INTERNAL_ERROR; the trace goes to the server log under
 the request id, never into the body). If a response had already started when
@@ -24,6 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 from desktop_app.server.config import TUS_PATH
 from desktop_app.server.errors import ApiError, error_bytes
 from desktop_app.server.faults import FaultRule, Faults
+from desktop_app.server.hosts import TrustedUrls
 from desktop_app.server.metrics import Metrics
 from desktop_app.server.protocol import TRANSPORT_KEY, abort_transport
 
@@ -47,10 +49,11 @@ def _attempt(scope: Scope) -> int:
 
 
 class ApiMiddleware:
-    def __init__(self, router: Router, metrics: Metrics, faults: Faults | None) -> None:
+    def __init__(self, router: Router, metrics: Metrics, faults: Faults | None, urls: TrustedUrls) -> None:
         self.router = router
         self.metrics = metrics
         self.faults = faults
+        self.urls = urls
 
     def _route(self, scope: Scope) -> str:
         for route in self.router.routes:
@@ -106,9 +109,11 @@ class ApiMiddleware:
             await send_wrapper({"type": "http.response.start", "status": err.status, "headers": headers})
             await send_wrapper({"type": "http.response.body", "body": body})
 
-        rule = self.faults.take(method, path) if self.faults else None
+        rule = None
         app_receive = receive
         try:
+            self.urls.check_host(_header(scope, b"host"))  # before anything else: not for us otherwise
+            rule = self.faults.take(method, path) if self.faults else None
             if rule is not None:
                 self.metrics.count_fault()
                 if rule.drop_after_bytes is None:

@@ -44,7 +44,7 @@ async def receive_multipart(
     open_sink: Callable[[], DiskSink],
     *,
     max_bytes: int,
-    allowed_extensions: tuple[str, ...],
+    check_file_type: Callable[..., None],
 ) -> MultipartUpload:
     """Parse the body; on any error the sink is closed and the error raised."""
     _, params = parse_options_header(content_type)
@@ -95,11 +95,8 @@ async def receive_multipart(
                     if current == FILE_FIELD:
                         if result.sink is not None:
                             raise ApiError("INVALID_REQUEST", "Send one 'video' file per request.", field=FILE_FIELD)
-                        ext = os.path.splitext(filename or "")[1].lower()
-                        if filename and ext not in allowed_extensions:
-                            raise ApiError("INVALID_FILE_TYPE", f"'{filename}' is not a video file the server "
-                                           f"accepts ({', '.join(allowed_extensions)}).", field=FILE_FIELD)
-                        result.filename = filename or "video"
+                        check_file_type(filename, field=FILE_FIELD)  # before a byte is stored
+                        result.filename = filename
                         result.sink = open_sink()
                     text.clear()
                 elif kind == "data" and current == FILE_FIELD and result.sink is not None:

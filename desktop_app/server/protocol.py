@@ -1,20 +1,29 @@
-"""uvicorn's httptools protocol with two additions the contract needs.
+"""uvicorn's httptools protocol with the additions the contract and the limits need.
 
 * Requests uvicorn itself rejects (malformed HTTP, oversized headers) get the
   contract's JSON error body instead of uvicorn's plain text.
 * The connection's transport is put into ``scope["extensions"]`` so fault
   injection can abort the TCP connection mid-body (ASGI has no such message).
+* Connection limits (``connections.py``): a connection past the server's cap, or its
+  address's, is closed as it opens; and a request's line and headers must arrive
+  within ``header_timeout_s`` of its first byte (of the connection's opening, for the
+  first request), else the connection is closed. uvicorn has no such timeout: a
+  client sending half a request line held its connection for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import struct
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from desktop_app.server.config import ConnectionLimits
+from desktop_app.server.connections import ConnectionGuard
 
 TRANSPORT_KEY = "desktop_app.transport"
 # uvicorn pauses reading once 64 KiB are buffered; for large uploads that means a
@@ -60,11 +69,50 @@ class _NoCopyCycle(RequestResponseCycle):
 
 
 class ContractHttpProtocol(HttpToolsProtocol):
+    guard: ConnectionGuard | None = None  # set on each server's subclass (guarded_protocol)
     _header_bytes = 0
     _too_large = False
+    _address: str | None = None  # set once admitted (counted by the guard)
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if self.guard is None:
+            return
+        address = self.client[0] if self.client else ""
+        if not self.guard.admit(address):
+            transport.abort()
+            return
+        self._address = address
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        if self._address is not None and self.guard is not None:
+            self.guard.release(self._address)
+            self._address = None
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        if self.guard is not None and self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.guard.limits.header_timeout_s, self._header_timeout)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timeout(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            assert self.guard is not None
+            self.guard.note("header-timeout", "closed connections that sent no complete request line and "
+                            f"headers in {self.guard.limits.header_timeout_s:g} s (serve --header-timeout)")
+            self.transport.close()
 
     def on_message_begin(self) -> None:
         self._header_bytes = 0
+        self._arm_header_timer()  # from this request's first byte (or the connection's opening)
         super().on_message_begin()
 
     def _count(self, n: int) -> None:
@@ -82,8 +130,10 @@ class ContractHttpProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        self._cancel_header_timer()
         # the scope dict is shared with the request cycle created by super()
-        self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
+        extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
+        extensions[TRANSPORT_KEY] = self.transport
         before = self.cycle
         super().on_headers_complete()
         # the new cycle's task has not run yet, so its receive can still be swapped
@@ -117,3 +167,8 @@ class ContractHttpProtocol(HttpToolsProtocol):
                  b"connection: close\r\n\r\n", body]
         self.transport.write(b"".join(head))
         self.transport.close()
+
+
+def guarded_protocol(limits: ConnectionLimits) -> type[ContractHttpProtocol]:
+    """The protocol class for one server: its connections share one ``ConnectionGuard``."""
+    return type("GuardedHttpProtocol", (ContractHttpProtocol,), {"guard": ConnectionGuard(limits)})

@@ -10,7 +10,7 @@ import threading
 import uvicorn
 
 from desktop_app.server.app import BuiltApp
-from desktop_app.server.protocol import ContractHttpProtocol
+from desktop_app.server.protocol import guarded_protocol
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -29,6 +29,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def url_of(sock: socket.socket) -> str:
+    """The http:// URL of a bound socket (IPv6 addresses in brackets)."""
+    host, port = sock.getsockname()[:2]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 class ReadyServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
@@ -41,9 +47,10 @@ class ReadyServer(uvicorn.Server):
 
 def make_server(built: BuiltApp, *, log_level: str = "warning", access_log: bool = False) -> ReadyServer:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    limits = built.ctx.config.connection_limits
     config = uvicorn.Config(
-        built.app, http=ContractHttpProtocol, loop=loop, lifespan="off", log_config=None,
-        log_level=log_level, access_log=access_log, timeout_keep_alive=30,
+        built.app, http=guarded_protocol(limits), loop=loop, lifespan="off", log_config=None,
+        log_level=log_level, access_log=access_log, timeout_keep_alive=limits.keep_alive_timeout_s,
         timeout_graceful_shutdown=3, server_header=False,
     )
     return ReadyServer(config)

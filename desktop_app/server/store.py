@@ -8,6 +8,7 @@ anyway. Tokens are stored as sha256 digests, so the file holds no usable secret.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -50,6 +51,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        # owner-only: SQLite gives its -wal and -shm files the database file's mode
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = _row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -128,7 +132,7 @@ class Store:
     def delete_video(self, video_id: str) -> None:
         with self.tx() as db:
             db.execute("DELETE FROM videos WHERE video_id=?", (video_id,))
-            db.execute("UPDATE uploads SET video_id=NULL WHERE video_id=?", (video_id,))
+            db.execute("DELETE FROM uploads WHERE video_id=?", (video_id,))  # its bytes went with it
 
     # tus uploads ------------------------------------------------------------
     def add_upload(self, row: dict[str, Any]) -> None:
@@ -142,8 +146,8 @@ class Store:
             row["metadata"] = json.loads(row["metadata"])
         return row
 
-    def set_offset(self, upload_id: str, offset: int) -> None:
-        self.run("UPDATE uploads SET offset=? WHERE upload_id=?", offset, upload_id)
+    def advance_upload(self, upload_id: str, offset: int, expires_at: float) -> None:
+        self.run("UPDATE uploads SET offset=?, expires_at=? WHERE upload_id=?", offset, expires_at, upload_id)
 
     def link_upload(self, upload_id: str, video_id: str) -> None:
         self.run("UPDATE uploads SET video_id=? WHERE upload_id=?", video_id, upload_id)
@@ -153,3 +157,6 @@ class Store:
 
     def expired_uploads(self, now: float) -> list[dict[str, Any]]:
         return self.all("SELECT * FROM uploads WHERE expires_at < ? AND video_id IS NULL", now)
+
+    def forget_expired_uploads(self, before: float) -> None:
+        self.run("DELETE FROM uploads WHERE video_id IS NULL AND expires_at < ?", before)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 import os
-import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,9 @@ from desktop_app.server.bodies import DiskSink, read_json
 from desktop_app.server.context import AppContext
 from desktop_app.server.errors import ApiError
 from desktop_app.server.idempotency import fingerprint
-from desktop_app.server.multipart import receive_multipart
+from desktop_app.server.multipart import FILE_FIELD, receive_multipart
 from desktop_app.server.processing import now_iso
-from desktop_app.server.runhash import RunningHash
+from desktop_app.server.uploadstore import UploadInfo
 
 MULTIPART_SLACK = 1024 * 1024  # form fields and boundaries around the video bytes
 
@@ -40,7 +38,7 @@ def job_fields(user_id: Any, recorded_at: Any) -> tuple[str, str | None]:
         parsed = parse_timestamp(recorded_at) if recorded_at else None
     except AppError as err:
         raise ApiError(err.code, err.message, field=err.field) from None
-    stamp = parsed.isoformat() if hasattr(parsed, "isoformat") else recorded_at
+    stamp = parsed.isoformat() if parsed is not None else recorded_at
     return str(user_id), stamp
 
 
@@ -64,14 +62,6 @@ def video_resource(row: dict[str, Any]) -> dict[str, Any]:
     if row["analysis"]:
         out["analysis"] = json.loads(row["analysis"])
     return out
-
-
-def _file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class VideoHandlers:
@@ -98,10 +88,9 @@ class VideoHandlers:
     async def create_session(self, request: Request) -> Response:
         caller = self.ctx.caller(request)
         body = await read_json(request.stream())
-        claim = self.ctx.idempotency.claim(caller.user_id, request.headers.get("idempotency-key"), "session")
-        try:
-            replay = self.ctx.idempotency.resolve(claim, fingerprint(body))
-            if replay is not None:
+        with self.ctx.idempotency.guard(caller.user_id, request.headers.get("idempotency-key"),
+                                        "session") as guard:
+            if (replay := guard.replay(fingerprint(body))) is not None:
                 return replay
             user_id, recorded_at = job_fields(body.get("user_id"), body.get("recorded_at"))
             if not caller.may_act_for(user_id):
@@ -112,13 +101,8 @@ class VideoHandlers:
             row = {"session_id": uuid.uuid4().hex, "user_id": user_id, "title": title,
                    "recorded_at": recorded_at, "created_at": now_iso()}
             self.ctx.store.add_session(row)
-            response = JSONResponse({k: v for k, v in row.items() if v is not None or k == "title"},
-                                    status_code=201)
-            self.ctx.idempotency.complete(claim, fingerprint(body), response)
-            return response
-        except BaseException:
-            self.ctx.idempotency.release(claim)
-            raise
+            return guard.keep(JSONResponse({k: v for k, v in row.items() if v is not None or k == "title"},
+                                           status_code=201))
 
     async def get_session(self, request: Request) -> Response:
         caller = self.ctx.caller(request)
@@ -143,6 +127,9 @@ class VideoHandlers:
             return await self._multipart(request, caller, session)
         if kind in ("application/json", ""):
             return await self._finish_tus(request, caller, session)
+        if kind == "application/x-www-form-urlencoded":  # a form, but one that cannot carry a file
+            raise ApiError("MISSING_FIELD", "The form has no 'video' file: send it as multipart/form-data "
+                           "with the video in a part named 'video'.", field=FILE_FIELD)
         raise ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the video as multipart/form-data, or JSON "
                        "{upload_id, user_id} to finish a tus upload.")
 
@@ -152,72 +139,56 @@ class VideoHandlers:
         if declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
             raise ApiError("FILE_TOO_LARGE", f"The upload is {declared} bytes; the server accepts videos "
                            f"up to {limit} bytes.")
-        claim = self.ctx.idempotency.claim(caller.user_id, request.headers.get("idempotency-key"),
-                                           "video:" + session["session_id"])
         tmp = self.ctx.config.tmp_dir / f"{uuid.uuid4().hex}.part"
         try:
-            with self.ctx.gate:
-                form = await receive_multipart(
-                    request.stream(), request.headers.get("content-type", ""), lambda: DiskSink(tmp),
-                    max_bytes=limit, allowed_extensions=self.ctx.config.allowed_extensions)
-            assert form.sink is not None
-            self.ctx.metrics.add_bytes(form.sink.written)
-            sha = form.sink.hashers[0].hexdigest()
-            fields = form.fields
-            fp = fingerprint(sha, form.filename, fields.get("user_id"), fields.get("recorded_at"),
-                             fields.get("analysis"))
-            replay = self.ctx.idempotency.resolve(claim, fp)
-            if replay is not None:
-                return replay
-            response = self._store_video(caller, session, fields.get("user_id"), fields.get("recorded_at"),
-                                         fields.get("analysis"), form.filename or "video", tmp,
-                                         form.sink.written, sha)
-            self.ctx.idempotency.complete(claim, fp, response)
-            return response
-        except BaseException:
-            self.ctx.idempotency.release(claim)
-            raise
+            with self.ctx.idempotency.guard(caller.user_id, request.headers.get("idempotency-key"),
+                                            "video:" + session["session_id"]) as guard:
+                with self.ctx.gate:
+                    form = await receive_multipart(
+                        request.stream(), request.headers.get("content-type", ""), lambda: DiskSink(tmp),
+                        max_bytes=limit, check_file_type=self.ctx.config.check_file_type)
+                assert form.sink is not None
+                self.ctx.metrics.add_bytes(form.sink.written)
+                sha = form.sink.hashers[0].hexdigest()
+                fields = form.fields
+                fp = fingerprint(sha, form.filename or "video", fields.get("user_id"), fields.get("recorded_at"),
+                                 fields.get("analysis"))
+                if (replay := guard.replay(fp)) is not None:
+                    return replay
+                row = self._store_video(caller, session, fields, form.filename,
+                                        lambda dest: os.replace(tmp, dest), form.sink.written, sha)
+                return guard.keep(_created(row))
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _store_video(self, caller: Caller, session: dict[str, Any], user_id: Any, recorded_at: Any,
-                     analysis: Any, filename: str, src: Path, size: int, sha: str,
-                     upload_id: str | None = None) -> JSONResponse:
-        user_id, recorded_at = job_fields(user_id, recorded_at)
+    def _store_video(self, caller: Caller, session: dict[str, Any], fields: dict[str, Any],
+                     filename: str | None, place: Callable[[Path], None], size: int, sha: str) -> dict[str, Any]:
+        """Check the job's fields, move the bytes into place, record the video and queue its processing."""
+        user_id, recorded_at = job_fields(fields.get("user_id"), fields.get("recorded_at"))
         if not caller.may_act_for(user_id):
             raise ApiError("FORBIDDEN", "Only an administrator may upload for another user.")
-        analysis_json = parse_analysis(analysis)
+        analysis_json = parse_analysis(fields.get("analysis"))
+        self.ctx.config.check_file_type(filename)
+        filename = filename or "video"
         video_id = uuid.uuid4().hex
         ext = os.path.splitext(filename)[1].lower()
-        if ext and ext not in self.ctx.config.allowed_extensions:
-            raise ApiError("INVALID_FILE_TYPE", f"'{filename}' is not a video file the server accepts.")
         dest = self.ctx.config.videos_dir / f"{video_id}{ext or '.bin'}"
-        os.replace(src, dest)
+        place(dest)
         row = {"video_id": video_id, "session_id": session["session_id"], "user_id": user_id,
                "filename": filename, "bytes": size, "sha256": sha, "status": "processing",
                "error_code": None, "error": None, "analysis": analysis_json, "recorded_at": recorded_at,
                "created_at": now_iso(), "processed_at": None, "path": str(dest)}
         self.ctx.store.add_video(row)
-        if upload_id:
-            self.ctx.store.link_upload(upload_id, video_id)
         self.ctx.processor.submit(video_id, dest)
-        return JSONResponse(video_resource(row), status_code=201,
-                            headers={"Location": f"/api/v1/videos/{video_id}"})
+        return row
 
     async def _finish_tus(self, request: Request, caller: Caller, session: dict[str, Any]) -> Response:
         body = await read_json(request.stream())
-        claim = self.ctx.idempotency.claim(caller.user_id, request.headers.get("idempotency-key"),
-                                           "finish:" + session["session_id"])
-        try:
-            replay = self.ctx.idempotency.resolve(claim, fingerprint(body))
-            if replay is not None:
+        with self.ctx.idempotency.guard(caller.user_id, request.headers.get("idempotency-key"),
+                                        "finish:" + session["session_id"]) as guard:
+            if (replay := guard.replay(fingerprint(body))) is not None:
                 return replay
-            response = await self._finish(caller, session, body)
-            self.ctx.idempotency.complete(claim, fingerprint(body), response)
-            return response
-        except BaseException:
-            self.ctx.idempotency.release(claim)
-            raise
+            return guard.keep(await self._finish(caller, session, body))
 
     async def _finish(self, caller: Caller, session: dict[str, Any], body: dict[str, Any]) -> Response:
         upload_id = body.get("upload_id")
@@ -225,31 +196,29 @@ class VideoHandlers:
             raise ApiError("MISSING_FIELD", "upload_id (the tus upload to finish) is required.", field="upload_id")
         upload_id = upload_id.rstrip("/").rsplit("/", 1)[-1]  # accept the upload URL too
         job_fields(body.get("user_id"), body.get("recorded_at"))
-        row = self.ctx.store.upload(upload_id)
-        if row is None:
-            raise ApiError("UPLOAD_NOT_FOUND", "There is no upload with this id; upload the file again.")
-        if not caller.may_act_for(row["user_id"]):
-            raise ApiError("FORBIDDEN", "This upload belongs to another user.")
-        if row["video_id"] is not None:  # finished before: the same video again
-            video = self.ctx.store.video(row["video_id"])
-            if video is not None and video["session_id"] == session["session_id"]:
-                return JSONResponse(video_resource(video), status_code=201)
-            raise ApiError("UPLOAD_NOT_FOUND", "This upload was already used for another video.")
-        if row["expires_at"] < time.time():
-            raise ApiError("UPLOAD_EXPIRED", "This partial upload expired on the server; start it again.")
-        if row["offset"] < row["length"]:
-            raise ApiError("UPLOAD_INCOMPLETE", f"The server has {row['offset']} of {row['length']} bytes; "
+        info = self._upload(caller, upload_id)
+        if info.video_id is None and not info.complete:
+            raise ApiError("UPLOAD_INCOMPLETE", f"The server has {info.offset} of {info.length} bytes; "
                            "finish the upload first.")
-        state = self.ctx.uploads.get(upload_id)
-        async with (state.lock if state else asyncio.Lock()):
-            sha = None
-            if state and isinstance(state.hasher, RunningHash) and state.hashed_to == row["length"]:
-                sha = await asyncio.to_thread(state.hasher.hexdigest)  # it may still be catching up
-            if sha is None:  # the server restarted mid-upload: hash the file once, off the loop
-                sha = await asyncio.to_thread(_file_sha256, row["path"])
-            filename = row["metadata"].get("filename") or row["metadata"].get("name") or "video"
-            response = self._store_video(caller, session, body.get("user_id"), body.get("recorded_at"),
-                                         body.get("analysis"), os.path.basename(filename),
-                                         Path(row["path"]), row["length"], sha, upload_id)
-        self.ctx.uploads.pop(upload_id, None)
-        return response
+        async with self.ctx.locks.hold(upload_id):
+            info = self._upload(caller, upload_id)  # as it is now that no other request touches it
+            if info.video_id is not None:  # finished before: the same video again
+                video = self.ctx.store.video(info.video_id)
+                if video is not None and video["session_id"] == session["session_id"]:
+                    return JSONResponse(video_resource(video), status_code=201)
+                raise ApiError("UPLOAD_NOT_FOUND", "This upload was already used for another video.")
+            done = await self.ctx.uploads.finish(info)
+            row = self._store_video(caller, session, body, info.filename and os.path.basename(info.filename),
+                                    lambda dest: os.replace(done.path, dest), done.length, done.sha256)
+            self.ctx.uploads.link(info, row["video_id"])
+        return _created(row)
+
+    def _upload(self, caller: Caller, upload_id: str) -> UploadInfo:
+        info = self.ctx.uploads.info(upload_id)
+        if not caller.may_act_for(info.user_id):
+            raise ApiError("FORBIDDEN", "This upload belongs to another user.")
+        return info
+
+
+def _created(row: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(video_resource(row), status_code=201, headers={"Location": f"/api/v1/videos/{row['video_id']}"})

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 import uuid
@@ -112,8 +113,16 @@ class BackendClient:
 
     # -- auth --
     def sign_in(self, username: str, password: str) -> Tokens:
-        resp = self._call("POST", "/auth/token", json_body={"username": username,
-                                                             "password": password}, auth=False)
+        try:
+            resp = self._call("POST", "/auth/token", json_body={"username": username,
+                                                                 "password": password}, auth=False)
+        except AppError as err:
+            if err.code == "TOO_MANY_SIGN_IN_ATTEMPTS" and err.retry_after is not None:
+                # never retried (the catalogue says so); the user is told how long to wait
+                raise AppError(err.code, err.detail, request_id=err.request_id, http_status=err.http_status,
+                               retry_after=err.retry_after, message="Too many sign-in attempts, try again "
+                               f"in {math.ceil(err.retry_after)} s.") from None
+            raise
         tokens = Tokens.from_response(username, _json(resp))
         self.auth.set(tokens)
         log.info("signed in to %s as %s", self.server_url, username)

@@ -1,6 +1,6 @@
 """Ingest speed: one 300 MB tus PATCH by curl, to our server and to @tus/server, same run.
 
-    .venv/bin/python tests/benchmarks/bench_server_ingest.py [--mb 300] [--rounds 3]
+    .venv/bin/python tests/benchmarks/bench_server_ingest.py [--mb 300] [--rounds 3] [--baseline DIR]
 
 Both servers run as subprocesses on loopback (ours: ``python main.py serve``, uvicorn
 + httptools + uvloop; theirs: node @tus/server with @tus/file-store). curl creates the
@@ -10,7 +10,9 @@ streams (that hash is the video's ``sha256``); with ``--client-checksum`` curl a
 sends ``Upload-Checksum: sha256 ...`` of the body, which the server checks too.
 The best of ``--rounds`` alternating runs is compared (the machine is shared). A third
 server, @tus/server hashing each PATCH body with node's sha256 as it streams, shows the
-comparison with the same verification work.
+comparison with the same verification work. ``--baseline DIR`` adds our server as another
+checkout has it (``git worktree add DIR main``, say), in the same alternating rounds, and prints
+this tree's throughput as a ratio of that one's: a before/after figure measured in one sitting.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,9 +70,9 @@ def wait_line(proc: subprocess.Popen, pattern: str) -> re.Match:
     raise SystemExit("server did not start")
 
 
-def start_ours(data: Path) -> tuple[subprocess.Popen, str, str]:
+def start_ours(data: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str, str]:
     proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", "0", "--data-dir", str(data),
-                             "--user", "bench:bench-password"], cwd=ROOT, stdout=subprocess.PIPE,
+                             "--user", "bench:bench-password"], cwd=root, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     base = wait_line(proc, r"at (http://\S+) ").group(1)
     token = httpx.post(base + "/api/v1/auth/token",
@@ -110,6 +113,7 @@ def main() -> int:
     ap.add_argument("--mb", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--client-checksum", action="store_true")
+    ap.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout's server to compare with")
     args = ap.parse_args()
     if not shutil.which("curl") or not shutil.which("node") or not (INTEROP / "node_modules").exists():
         print("needs curl, node and tests/interop/node_modules")
@@ -120,29 +124,38 @@ def main() -> int:
         sha = make_file(src, args.mb)
         size = src.stat().st_size
         ours, ours_url, token = start_ours(tmpdir / "ours")
+        servers = [("ours", ours_url, token, ours.pid)]
+        if args.baseline:
+            base, base_url, base_token = start_ours(tmpdir / "baseline", args.baseline.resolve())
+            servers.append(("baseline", base_url, base_token, base.pid))
         (tmpdir / "node").mkdir()
         (tmpdir / "node-sha").mkdir()
         node, node_url = start_node(tmpdir / "node")
         node_sha, node_sha_url = start_node(tmpdir / "node-sha", sha256=True)
-        extra = {"Authorization": f"Bearer {token}"}
+        checksum = {}
         if args.client_checksum:
-            extra["Upload-Checksum"] = "sha256 " + base64.b64encode(bytes.fromhex(sha)).decode()
-        names = ("tus-node", "ours", "tus-node+sha256")
+            checksum["Upload-Checksum"] = "sha256 " + base64.b64encode(bytes.fromhex(sha)).decode()
+        plan = [("tus-node", node_url, {}, node.pid)]
+        plan += [(name, url, {"Authorization": f"Bearer {tok}", **checksum}, pid)
+                 for name, url, tok, pid in servers]
+        plan.append(("tus-node+sha256", node_sha_url, {}, node_sha.pid))
+        names = [name for name, *_ in plan]
         times: dict[str, list[float]] = {n: [] for n in names}
         cpus: dict[str, list[float]] = {n: [] for n in names}
         try:
-            for _ in range(args.rounds):
-                for name, url, headers, pid in (("tus-node", node_url, {}, node.pid),
-                                                ("ours", ours_url, extra, ours.pid),
-                                                ("tus-node+sha256", node_sha_url, {}, node_sha.pid)):
+            for i in range(args.rounds):
+                # ours and the baseline swap places each round, so neither always follows node
+                order = plan if i % 2 == 0 else [plan[0], *reversed(plan[1:-1]), plan[-1]]
+                for name, url, headers, pid in order:
                     seconds, cpu = one_upload(url, src, size, headers, pid)
                     times[name].append(seconds)
                     cpus[name].append(cpu)
-                for d in (tmpdir / "ours" / "uploads", tmpdir / "node", tmpdir / "node-sha"):
-                    for f in d.iterdir():
+                for d in (tmpdir / "ours" / "uploads", tmpdir / "baseline" / "uploads", tmpdir / "node",
+                          tmpdir / "node-sha"):
+                    for f in d.iterdir() if d.exists() else ():
                         f.unlink()  # keep the disk from filling up between rounds
         finally:
-            for proc in (ours, node, node_sha):
+            for proc in (ours, node, node_sha, *([base] if args.baseline else [])):
                 proc.terminate()
                 proc.wait(10)
     mode = "server-side streaming sha256" + (" + client Upload-Checksum sha256" if args.client_checksum else "")
@@ -156,6 +169,11 @@ def main() -> int:
     print(f"ratio ours/@tus/server throughput: {ratio:.2f} (target >= 0.80)")
     print(f"ratio ours/@tus/server hashing the same bytes with sha256: "
           f"{best['tus-node+sha256'] / best['ours']:.2f}")
+    if args.baseline:
+        median = {k: statistics.median(v) for k, v in times.items()}
+        print(f"ratio ours/baseline ({args.baseline}) throughput: best {best['baseline'] / best['ours']:.2f}, "
+              f"median {median['baseline'] / median['ours']:.2f}; server CPU per upload, median: "
+              f"{statistics.median(cpus['ours']):.2f} s vs {statistics.median(cpus['baseline']):.2f} s")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 

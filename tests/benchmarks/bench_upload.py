@@ -115,10 +115,10 @@ def run_client(*argv: str) -> dict:
 
 
 # -- peers --------------------------------------------------------------------------------
-def start_backend(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_backend(data_dir: Path, *options: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "main.py", "serve", "--port", "0", "--data-dir", str(data_dir),
-         "--user", f"{USER}:{PASSWORD}"],
+         "--user", f"{USER}:{PASSWORD}", *options],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in proc.stdout:  # type: ignore[union-attr]
         if line.startswith("Serving the reference backend at "):
@@ -267,8 +267,9 @@ def bench_resend(tmp: Path, size_mb: int) -> None:
 
     path = make_file(tmp / "reset.mp4", size_mb * MiB)
     data = tmp / "server-reset"
-    proc, url = start_backend(data)
-    proxy = FaultProxy(url).start()
+    proxy = FaultProxy("http://127.0.0.1:9").start()  # upstream set below, once the server is up
+    proc, url = start_backend(data, "--public-url", proxy.url)  # reached through the proxy
+    proxy.target_port = int(url.rsplit(":", 1)[1])
     try:
         base = proxy.bytes_up
         import httpx

@@ -84,6 +84,7 @@ def test_killed_upload_reruns_to_every_file_stored_exactly_once(
                    "multipart": crash_files[1:]}[which]
     srv = server_factory(chunk_size=CHUNK)
     proxy = fault_proxy(srv.url)
+    srv.set_public_url(proxy.url)  # the server is reached through the proxy, as behind any proxy
     cmd = _args(proxy.url, srv.username, crash_files)
     marker = _run_until_hook_then_kill(cmd, srv.password, point)
     store = JobStore(paths.job_db_path())

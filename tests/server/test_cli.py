@@ -75,3 +75,35 @@ def test_port_in_use_says_so(tmp_path):
         proc = serve("--data-dir", str(tmp_path), "--port", str(port))
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and "--port" in err and "Traceback" not in err
+
+
+def test_serve_limit_options_reach_the_server(tmp_path):
+    token_file = tmp_path / "metrics.token"
+    token_file.write_text("scrape-me\n")
+    proc = serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--user", "alice:pw-alice",
+                 "--public-url", "http://uploads.test:9999", "--header-timeout", "1",
+                 "--metrics-token-file", str(token_file))
+    try:
+        url, _ = url_of(proc)
+        token = httpx.post(url + "/api/v1/auth/token", json={"username": "alice", "password": "pw-alice"},
+                           headers={"Host": "uploads.test:9999"}).json()["access_token"]
+        r = httpx.post(url + "/api/v1/uploads", headers={
+            "Host": "uploads.test:9999", "Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0",
+            "Upload-Length": "3"})
+        assert r.status_code == 201 and r.headers["location"].startswith("http://uploads.test:9999/api/v1/uploads/")
+        assert httpx.get(url + "/metrics").status_code == 401
+        assert httpx.get(url + "/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=5) as sock:
+            sock.sendall(b"GET /api/v1/hea")
+            assert sock.recv(100) == b""  # closed after the 1 s header timeout, well before 5 s
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+
+
+@pytest.mark.parametrize("option", [("--public-url", "ftp://x"), ("--header-timeout", "0"),
+                                    ("--max-connections", "none")])
+def test_bad_limit_options_are_usage_errors(tmp_path, option):
+    proc = serve("--data-dir", str(tmp_path), *option)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and option[0] in err and "Traceback" not in err

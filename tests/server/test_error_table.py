@@ -35,6 +35,14 @@ def test_multipart_without_video_part(peers):
     assert_error(r, 400, "MISSING_FIELD", field="video")
 
 
+def test_urlencoded_form_without_video_is_missing_field_not_415(peers):
+    """The seed's contract: a video POST without the video is 400 naming the missing field."""
+    sid = new_session(peers.alice, "alice")
+    r = peers.alice.post(f"/sessions/{sid}/videos", data={"user_id": "alice"})
+    assert r.request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert_error(r, 400, "MISSING_FIELD", field="video")
+
+
 def test_multipart_without_user_id(peers, sample_video):
     sid = new_session(peers.alice, "alice")
     with open(sample_video, "rb") as fh:
@@ -53,12 +61,33 @@ def test_sign_in_without_password(peers):
                  field="password")
 
 
+ACCEPTED = (".avi", ".m4v", ".mkv", ".mov", ".mp4", ".webm")  # the reference server's default
+
+
 def test_invalid_file_type_names_the_file(peers, tmp_path):
     pdf = tmp_path / "notes.pdf"
     pdf.write_bytes(b"%PDF-1.4 not a video")
     sid = new_session(peers.alice, "alice")
     body = assert_error(upload_multipart(peers.alice, sid, pdf, "alice"), 400, "INVALID_FILE_TYPE")
-    assert "notes.pdf" in body["error"]
+    assert "notes.pdf" in body["error"] and ".pdf" in body["error"]
+    assert all(ext in body["error"] for ext in ACCEPTED)
+
+
+def test_tus_creation_refuses_a_type_the_server_does_not_accept(peers):
+    """A .ts file is refused before a byte of it is sent, naming its type and the accepted ones."""
+    uploads = peers.srv.data_dir / "uploads"
+    before = set(uploads.iterdir())
+    r = peers.alice.post("/uploads", headers={**TUS, "Upload-Length": "1000",
+                                              "Upload-Metadata": f"filename {b64(b'match.ts')}"})
+    body = assert_error(r, 400, "INVALID_FILE_TYPE")
+    assert "match.ts" in body["error"] and ".ts file" in body["error"]
+    assert all(ext in body["error"] for ext in ACCEPTED)
+    assert "location" not in r.headers and set(uploads.iterdir()) == before  # no upload was made
+    with_body = peers.alice.post("/uploads", content=b"\x47" * 188, headers={
+        **TUS, "Upload-Length": "188", "Content-Type": "application/offset+octet-stream",
+        "Upload-Metadata": f"filename {b64(b'match.ts')}"})
+    assert_error(with_body, 400, "INVALID_FILE_TYPE")
+    assert set(uploads.iterdir()) == before
 
 
 @pytest.mark.parametrize("where", ["session", "multipart", "finish"])

@@ -48,7 +48,7 @@ def test_drop_is_a_real_tcp_reset(server):
     TCP reset, never an HTTP status line."""
     server.inject_fault("GET", "/health", drop_after_bytes=0)
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: %s\r\n\r\n" % server.url.split("//")[1].encode())
         with pytest.raises(ConnectionResetError):
             sock.recv(1024)
     assert httpx.get(server.api_url + "/health").status_code == 200  # the next one is fine

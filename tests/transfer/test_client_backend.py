@@ -127,6 +127,7 @@ def test_expired_token_is_refreshed_once_then_token_expired(server, tmp_path):
 
 def test_resume_after_a_reset_at_half_resends_at_most_one_chunk(server, fault_proxy, tmp_path):
     proxy = fault_proxy(server.url)
+    server.set_public_url(proxy.url)  # the server is reached through the proxy, as behind any proxy
     client = connect(server, proxy.url)
     local = random_file(tmp_path / "fifty.mp4", 50 * MiB)
     saved: list[str] = []
