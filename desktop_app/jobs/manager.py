@@ -27,39 +27,29 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from desktop_app.jobs import integrity, ownership
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
-from desktop_app.jobs.control import Control
+from desktop_app.jobs.failures import FailureHandler
+from desktop_app.jobs.lifecycle import WAITING, Lifecycle
 from desktop_app.jobs.log import setup_logging
-from desktop_app.jobs.model import (
-    Event,
-    Job,
-    JobAdded,
-    JobChanged,
-    JobRemoved,
-    JobState,
-    Stage,
-)
+from desktop_app.jobs.model import Job, JobAdded, JobRemoved, JobState, Stage
 from desktop_app.jobs.monitor import Monitor
 from desktop_app.jobs.ownership import RunnerClaim
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
 from desktop_app.jobs.stages import StageRunner
-from desktop_app.jobs.store import IllegalTransition, JobStore
+from desktop_app.jobs.store import JobStore
 from desktop_app.jobs.waits import Waits
 
 log = logging.getLogger(__name__)
 S = JobState
-_WAITING = {S.QUEUED, S.WAITING_RETRY, S.WAITING_SERVER, S.WAITING_SIGN_IN}
 
 
 class JobManager:
@@ -78,28 +68,29 @@ class JobManager:
         self.interactive = interactive
         self.default_user_id = default_user_id
         self.default_session_id = default_session_id
-        self._on_event = on_event or (lambda event: None)
-        self._lock = threading.RLock()
-        self._controls: dict[str, Control] = {}
-        # pause/cancel asked of a running stage: outlives that stage, so a stage that
-        # finishes before it notices hands the request on to the next one.
-        self._requested: dict[str, str] = {}
-        self._closing = False
-        self._finished = threading.Condition()
-        self.monitor = Monitor(self._emit)
+        self.claim = RunnerClaim(store.path.parent / "runners")
+        self.life = Lifecycle(store, on_event, runner=self.claim.instance)
+        self.monitor = Monitor(self.life.emit)
         self.throttle = Throttle(10.0)
         self.scheduler = Scheduler()
-        self.waits = Waits(self)
-        self.runner = StageRunner(self, hook=hook, processing_timeout_s=processing_timeout_s)
+        self.waits = Waits(self.life, backend, self.scheduler, self.monitor)
+        failures = FailureHandler(self.life, self.waits, backend, self.monitor,
+                                  interactive=interactive)
+        self.runner = StageRunner(self.life, backend, self.waits, failures, self.monitor,
+                                  self.throttle, hook=hook,
+                                  processing_timeout_s=processing_timeout_s)
         cores = os.cpu_count() or 1
+        analyse = StagePool("analyse", analysis_workers or cores, self.runner.analyse)
         self.pools = {
-            "analyse": StagePool("analyse", analysis_workers or cores, self.runner.analyse),
-            "upload": StagePool("upload", upload_workers, self.runner.upload),
-            "process": StagePool("process", process_workers, self.runner.process),
+            Stage.VALIDATE: analyse, Stage.ANALYSE: analyse,
+            Stage.UPLOAD: StagePool("upload", upload_workers, self.runner.upload),
+            Stage.PROCESS: StagePool("process", process_workers, self.runner.process),
         }
         backend.set_breaker_listener(self.waits.breaker_changed)
         self._started = False
-        self.claim = RunnerClaim(store.path.parent / "runners")
+
+    def _distinct_pools(self) -> list[StagePool]:
+        return list({id(p): p for p in self.pools.values()}.values())
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -112,33 +103,31 @@ class JobManager:
         setup_logging()  # idempotent: the CLI may have set it up already
         self.claim.acquire()
         self.scheduler.start()
-        for pool in self.pools.values():
+        for pool in self._distinct_pools():
             pool.start()
+        self.life.start(self.pools)
         for job in self.store.jobs(server_url=self.server_key):
             if resume_only is not None and job.job_id not in resume_only:
                 continue
             if job.state.finished or job.state is S.PAUSED or not self._take_over(job):
                 continue
-            if job.state.active or job.state in _WAITING - {S.QUEUED}:
-                try:
-                    job = self._move(job.job_id, S.QUEUED, note="resumed after restart")
-                except IllegalTransition:
+            if job.state.active or job.state in WAITING - {S.QUEUED}:
+                moved = self.life.try_move(job.job_id, S.QUEUED, note="resumed after restart")
+                if moved is None:
                     continue
+                job = moved
                 log.info("resuming job %s at stage %s", job.job_id, job.stage,
                          extra={"job_id": job.job_id, "file": job.path})
             if job.state is S.QUEUED:
-                self._enqueue(job)
+                self.life.enqueue(job)
 
     def shutdown(self, wait: bool = True) -> None:
-        with self._lock:
-            self._closing = True
-            controls = list(self._controls.values())
-        for control in controls:
-            control.stop("shutdown")
-        for pool in self.pools.values():
+        self.life.close()
+        pools = self._distinct_pools()
+        for pool in pools:
             pool.stop(wait=False)
         if wait:
-            for pool in self.pools.values():
+            for pool in pools:
                 pool.stop(wait=True)
         self.scheduler.stop()
         self.backend.close()
@@ -147,7 +136,7 @@ class JobManager:
 
     @property
     def closing(self) -> bool:
-        return self._closing
+        return self.life.closing
 
     # ---- queueing ---------------------------------------------------------------------
 
@@ -184,24 +173,10 @@ class JobManager:
         """Store the jobs (committed), then announce them, then hand them to workers."""
         jobs = self.store.add_many([replace(job, runner=self.claim.instance) for job in jobs])
         for job in jobs:
-            self._emit(JobAdded(job))
+            self.life.emit(JobAdded(job))
         for job in jobs:
-            self._enqueue(job)
+            self.life.enqueue(job)
         return jobs
-
-    def _enqueue(self, job: Job) -> None:
-        with self._lock:
-            if self._closing:
-                return
-        self.waits.batch_add(job.job_id)
-        if self.waits.sign_in_pending and job.stage in (Stage.UPLOAD, Stage.PROCESS) \
-                and self.interactive:
-            self.waits.park_for_sign_in(job.job_id)
-            return
-        pool = {Stage.VALIDATE: "analyse", Stage.ANALYSE: "analyse", Stage.UPLOAD: "upload",
-                Stage.PROCESS: "process"}.get(job.stage)
-        if pool is not None and self._started:
-            self.pools[pool].submit(job.job_id)
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -218,20 +193,20 @@ class JobManager:
 
     def pause(self, job_id: str | None = None) -> None:
         for jid in self._targets(job_id):
-            self._stop_or_move(jid, "pause", S.PAUSED)
+            self.life.stop(jid, "pause", S.PAUSED)
 
     def resume(self, job_id: str | None = None) -> None:
         targets = [job_id] if job_id else [j.job_id for j in self.store.jobs(states={S.PAUSED})]
         for jid in targets:
-            self._requeue(jid, {S.PAUSED}, "resumed")
+            self.life.requeue(jid, {S.PAUSED}, "resumed")
 
     def cancel(self, job_id: str) -> None:
-        self._stop_or_move(job_id, "cancel", S.CANCELLED)
+        self.life.stop(job_id, "cancel", S.CANCELLED)
 
     def retry(self, job_id: str) -> None:
         """From the stage that failed, original parameters; a stored upload URL means
         the upload continues from the server's offset."""
-        self._requeue(job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0)
+        self.life.requeue(job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0)
 
     def retry_all_failed(self) -> int:
         failed = self.store.jobs(states={S.FAILED})
@@ -242,13 +217,11 @@ class JobManager:
     def remove(self, job_id: str) -> None:
         """Forget the job; a partial upload it leaves on the server is discarded (tus
         termination, in the background): nobody can resume it any more."""
-        control = self._controls.get(job_id)
-        if control is not None:
-            control.stop("cancel")
+        self.life.ask_to_stop(job_id, "cancel")
         job = self.store.get(job_id)
         self.store.remove(job_id)
         self.throttle.forget(job_id)
-        self._emit(JobRemoved(job_id))
+        self.life.emit(JobRemoved(job_id))
         if job is not None and job.upload_url and not job.video_id:
             self._discard_upload(job_id, self.backend.local_url(job.upload_url) or job.upload_url)
 
@@ -256,9 +229,7 @@ class JobManager:
         """On the scheduler thread, once the job's worker has let go (a PATCH still
         running would otherwise meet the DELETE); after ~5 s, regardless."""
         def attempt(left: int) -> None:
-            with self._lock:
-                busy = job_id in self._controls
-            if busy and left > 0:
+            if self.life.busy(job_id) and left > 0:
                 self.scheduler.at(time.time() + 0.1, lambda: attempt(left - 1))
             else:
                 self.backend.client.discard_upload(url)
@@ -269,11 +240,11 @@ class JobManager:
         """The file as it is now, from the start: new identity, new upload."""
         new_path = os.path.abspath(new_path)
         size, mtime_ns = integrity.file_identity(new_path)
-        self._requeue(job_id, {S.FAILED, S.CANCELLED, S.PAUSED}, f"re-selected {new_path}",
-                      stage=Stage.VALIDATE, path=new_path, size=size, mtime_ns=mtime_ns,
-                      analysis=None, sha256=None, upload_url=None, video_id=None,
-                      server_sha256=None, bytes_sent=0, attempts=0, reupload_count=0,
-                      idempotency_key=str(uuid.uuid4()))
+        self.life.requeue(job_id, {S.FAILED, S.CANCELLED, S.PAUSED}, f"re-selected {new_path}",
+                          stage=Stage.VALIDATE, path=new_path, size=size, mtime_ns=mtime_ns,
+                          analysis=None, sha256=None, upload_url=None, video_id=None,
+                          server_sha256=None, bytes_sent=0, attempts=0, reupload_count=0,
+                          idempotency_key=str(uuid.uuid4()))
 
     def sign_in_completed(self) -> None:
         self.waits.sign_in_completed()
@@ -287,54 +258,7 @@ class JobManager:
 
     def wait_idle(self, job_ids: Iterable[str], timeout: float | None = None) -> bool:
         """Block until every job in ``job_ids`` is finished (CLI); False on timeout."""
-        ids = set(job_ids)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._finished:
-            while True:
-                pending = [j for j in ids if (job := self.store.get(j)) is not None
-                           and not job.state.finished
-                           and job.state is not S.PAUSED]
-                if not pending:
-                    return True
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._finished.wait(0.5 if left is None else min(0.5, left))
-
-    # ---- used by the stage runner -----------------------------------------------------
-
-    def _emit(self, event: Event) -> None:
-        try:
-            self._on_event(event)
-        except Exception:
-            log.exception("event callback failed for %s", type(event).__name__)
-
-    def _move(self, job_id: str, to: JobState, **kw: Any) -> Job:
-        job = self.store.transition(job_id, to, **kw)
-        self._emit(JobChanged(job))
-        if to.finished or to is S.PAUSED:
-            with self._finished:
-                self._finished.notify_all()
-            self.waits.job_moved(job)
-        return job
-
-    def control_for(self, job_id: str) -> Control:
-        with self._lock:
-            control = Control()
-            reason = "shutdown" if self._closing else self._requested.get(job_id)
-            if reason:
-                control.stop(reason)
-            self._controls[job_id] = control
-            return control
-
-    def release(self, job_id: str, control: Control) -> None:
-        job = self.store.get(job_id)
-        with self._lock:
-            # The next stage may already run with its own control: leave that one be.
-            if self._controls.get(job_id) is control:
-                del self._controls[job_id]
-            if job is None or job.state.finished or job.state is S.PAUSED:
-                self._requested.pop(job_id, None)  # the request was carried out
+        return self.life.wait_finished(job_ids, timeout)
 
     # ---- internals --------------------------------------------------------------------
 
@@ -343,26 +267,6 @@ class JobManager:
             return [job_id]
         return [j.job_id for j in self.store.jobs() if not j.state.finished
                 and j.state is not S.PAUSED]
-
-    def _stop_or_move(self, job_id: str, reason: str, target: JobState) -> None:
-        with self._lock:
-            control = self._controls.get(job_id)
-        if control is not None:
-            with self._lock:
-                self._requested[job_id] = reason
-            control.stop(reason)  # the worker moves the job when its stage stops
-            return
-        try:
-            self._move(job_id, target, allowed_from=_WAITING | ({S.PAUSED} if target is
-                                                                  S.CANCELLED else set()),
-                       note=f"{reason} by user")
-        except IllegalTransition:
-            with self._lock:
-                control = self._controls.get(job_id)
-            if control is not None:  # a worker picked it up meanwhile
-                with self._lock:
-                    self._requested[job_id] = reason
-                control.stop(reason)
 
     def _take_over(self, job: Job) -> bool:
         """Make this manager the job's runner unless a live process runs it."""
@@ -374,16 +278,6 @@ class JobManager:
                      job.job_id, extra={"job_id": job.job_id, "file": job.path})
             return False
         return self.store.claim(job.job_id, me, expected=job.runner)
-
-    def _requeue(self, job_id: str, allowed: set[JobState], note: str, **changes: Any) -> None:
-        with self._lock:
-            self._requested.pop(job_id, None)  # resumed / retried: an old request is void
-        changes["runner"] = self.claim.instance  # the user asked this window (or run) to
-        try:
-            job = self._move(job_id, S.QUEUED, allowed_from=allowed, note=note, **changes)
-        except IllegalTransition:
-            return
-        self._enqueue(job)
 
 
 def default_store(path: str | Path | None = None) -> JobStore:
