@@ -19,7 +19,6 @@ core loads). Steps are plain functions of a Context, so tests can run a subset.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import os
 import shutil
@@ -90,11 +89,10 @@ def _memory_keyring() -> None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    from desktop_app.files import sha256_of
+
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_of(fh) or ""
 
 
 def _import(name: str) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 
 from desktop_app import settings as settings_mod
 from desktop_app.errors import AppError, unexpected
-from desktop_app.jobs import integrity
+from desktop_app.files import FileIdentity
 from desktop_app.jobs.bundle import export_support_bundle
 from desktop_app.jobs.connect import Connection, connect, read_password
 from desktop_app.jobs.control import test_hook
@@ -177,11 +177,11 @@ def _upload(args: argparse.Namespace) -> int:
                 planned.append((file, seen[path], {"resumed": False}))
                 continue
             try:
-                size, mtime_ns = integrity.file_identity(path)
+                ident = FileIdentity.of(path)
             except AppError as err:
                 planned.append((file, None, _error_record(file, err)))
                 continue
-            existing = [] if args.force else store.find(path=path, size=size, mtime_ns=mtime_ns,
+            existing = [] if args.force else store.find(path=path, size=ident.size, mtime_ns=ident.mtime_ns,
                                                         server_url=conn.server_key)
             existing = [j for j in existing if _same_request(j, args, me)]
             done = next((j for j in existing if j.state is S.DONE), None)

@@ -33,7 +33,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from desktop_app.jobs import integrity, ownership
+from desktop_app.errors import AppError
+from desktop_app.files import FileIdentity
+from desktop_app.jobs import ownership
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
@@ -158,8 +160,9 @@ class JobManager:
         still gets a job, which fails in validation with FILE_NOT_FOUND."""
         path = os.path.abspath(path)
         try:
-            size, mtime_ns = integrity.file_identity(path)
-        except Exception:
+            ident = FileIdentity.of(path)
+            size, mtime_ns = ident.size, ident.mtime_ns
+        except AppError:
             size, mtime_ns = -1, -1
         return Job(job_id=uuid.uuid4().hex, path=path, size=size, mtime_ns=mtime_ns,
                    server_url=self.server_key, user_id=user_id or self.default_user_id,
@@ -239,9 +242,10 @@ class JobManager:
     def reselect(self, job_id: str, new_path: str) -> None:
         """The file as it is now, from the start: new identity, new upload."""
         new_path = os.path.abspath(new_path)
-        size, mtime_ns = integrity.file_identity(new_path)
+        ident = FileIdentity.of(new_path)
         self.life.requeue(job_id, {S.FAILED, S.CANCELLED, S.PAUSED}, f"re-selected {new_path}",
-                          stage=Stage.VALIDATE, path=new_path, size=size, mtime_ns=mtime_ns,
+                          stage=Stage.VALIDATE, path=new_path, size=ident.size,
+                          mtime_ns=ident.mtime_ns,
                           analysis=None, sha256=None, upload_url=None, video_id=None,
                           server_sha256=None, bytes_sent=0, attempts=0, reupload_count=0,
                           idempotency_key=str(uuid.uuid4()))

@@ -45,9 +45,10 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from desktop_app.errors import AppError
+from desktop_app.files import FileIdentity
 from desktop_app.transfer import httperr
 from desktop_app.transfer.auth import AuthSession, Tokens
-from desktop_app.transfer.body import FileIdentity, WholeFileHash
+from desktop_app.transfer.body import WholeFileHash
 from desktop_app.transfer.breaker import BreakerEvent, BreakerRegistry
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken

@@ -35,13 +35,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from desktop_app.errors import AppError
+from desktop_app.files import FileIdentity
 from desktop_app.transfer import httperr
-from desktop_app.transfer.body import (
-    ChecksumAhead,
-    FileIdentity,
-    WholeFileHash,
-    stream_range,
-)
+from desktop_app.transfer.body import ChecksumAhead, WholeFileHash, stream_range
 from desktop_app.transfer.breaker import BreakerRegistry
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken
