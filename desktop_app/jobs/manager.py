@@ -35,11 +35,12 @@ from pathlib import Path
 
 from desktop_app.errors import AppError
 from desktop_app.files import FileIdentity
-from desktop_app.jobs import ownership
+from desktop_app.jobs import batch, ownership
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
 from desktop_app.jobs.failures import FailureHandler
+from desktop_app.jobs.known import Added, Request, known_job
 from desktop_app.jobs.lifecycle import WAITING, Lifecycle
 from desktop_app.jobs.log import setup_logging
 from desktop_app.jobs.model import Job, JobAdded, JobRemoved, JobState, Stage
@@ -144,30 +145,85 @@ class JobManager:
 
     def add_files(self, paths: Iterable[str], *, user_id: str | None = None,
                   session_id: str | None = None, session_title: str | None = None,
-                  recorded_at: str | None = None) -> list[Job]:
-        session_id = session_id or ("" if session_title else self.default_session_id)
-        if not session_id and not session_title:
-            # One session per batch, created on first upload (see StageRunner.session_for).
-            session_title = time.strftime("Upload %Y-%m-%d %H:%M")
-        jobs = [self.new_job(path, user_id=user_id, session_id=session_id,
-                             session_title=session_title, recorded_at=recorded_at)
-                for path in paths]
-        return self.queue_many(jobs)
+                  recorded_at: str | None = None, batch_title: str | None = None) -> list[Job]:
+        """The window's way in: ``submit`` where an unreadable file still gets a job (it
+        fails in validation, where the user sees why and can re-select it)."""
+        request = Request(user_id, session_id, session_title, recorded_at)
+        added = self.submit(paths, request, batch_title=batch_title, queue_unreadable=True)
+        return [a.job for a in added if a.job is not None]
+
+    def submit(self, files: Iterable[str], request: Request | None = None, *,
+               batch_title: str | None = None, force: bool = False,
+               queue_unreadable: bool = False) -> list[Added]:
+        """Add files for upload, one ``Added`` per name, in order (a file named twice is
+        one job). A file the store knows continues its job (``known.py``) unless
+        ``force``; new jobs are committed before this returns. New jobs without a session
+        share one: ``batch_title``, else ``batch.batch_title()``."""
+        request = request or Request()
+        user = request.user_id or self.default_user_id or self._signed_in_user()
+        session = request.session_id or ("" if request.session_title
+                                         else self.default_session_id)
+        title = request.session_title or ("" if session else
+                                          batch_title or batch.batch_title())
+        seen: dict[str, Added] = {}  # the same file named twice is one job
+        added: list[Added] = []
+        new: list[Job] = []
+        for file in files:
+            path = os.path.abspath(file)
+            if path not in seen:
+                seen[path] = self._add_one(file, path, request, user, session, title,
+                                           force, queue_unreadable, new)
+            added.append(replace(seen[path], file=file))
+        stored = {job.path: job for job in self.queue_many(new)}
+        return [replace(a, job=stored[os.path.abspath(a.file)]) if a.job is None
+                and a.error is None else a for a in added]
+
+    def _add_one(self, file: str, path: str, request: Request, user: str | None, session: str,
+                 title: str, force: bool, queue_unreadable: bool, new: list[Job]) -> Added:
+        try:
+            ident = FileIdentity.of(path)
+        except AppError as err:
+            if not queue_unreadable:
+                return Added(file, None, error=err)
+            ident = FileIdentity(path, -1, -1)
+        known = None if force or ident.size < 0 else known_job(
+            self.store, ident, self.server_key, request, user, session)
+        if known is not None:
+            return Added(file, self._continue(known), known=True)
+        new.append(self._job(ident, request, session, title))
+        return Added(file, None)  # its job once stored
+
+    def _continue(self, job: Job) -> Job:
+        """A known job: retried when it failed, resumed when paused, else left to run."""
+        if job.state in (S.FAILED, S.CANCELLED):
+            self.retry(job.job_id)
+        elif job.state is S.PAUSED:
+            self.resume(job.job_id)
+        return job
+
+    def _signed_in_user(self) -> str | None:
+        try:
+            return self.backend.user_id()
+        except AppError:  # not signed in (yet): compare the explicit parameters only
+            return None
+
+    def _job(self, ident: FileIdentity, request: Request, session: str, title: str) -> Job:
+        return Job(job_id=uuid.uuid4().hex, path=ident.path, size=ident.size,
+                   mtime_ns=ident.mtime_ns, server_url=self.server_key,
+                   user_id=request.user_id or self.default_user_id, session_id=session,
+                   session_title=title, recorded_at=request.recorded_at,
+                   idempotency_key=str(uuid.uuid4()))
 
     def new_job(self, path: str, *, user_id: str | None = None, session_id: str | None = None,
                 session_title: str | None = None, recorded_at: str | None = None) -> Job:
-        """A job for ``path`` (not yet stored). A file that vanished before it was queued
-        still gets a job, which fails in validation with FILE_NOT_FOUND."""
+        """A job for ``path`` (not yet stored); an unreadable file gets one too."""
         path = os.path.abspath(path)
         try:
             ident = FileIdentity.of(path)
-            size, mtime_ns = ident.size, ident.mtime_ns
         except AppError:
-            size, mtime_ns = -1, -1
-        return Job(job_id=uuid.uuid4().hex, path=path, size=size, mtime_ns=mtime_ns,
-                   server_url=self.server_key, user_id=user_id or self.default_user_id,
-                   session_id=session_id or "", session_title=session_title or "",
-                   recorded_at=recorded_at, idempotency_key=str(uuid.uuid4()))
+            ident = FileIdentity(path, -1, -1)
+        return self._job(ident, Request(user_id, None, None, recorded_at), session_id or "",
+                         session_title or "")
 
     def queue(self, job: Job) -> Job:
         return self.queue_many([job])[0]

@@ -348,3 +348,43 @@ def test_removing_a_job_mid_upload_discards_its_partial_upload_on_the_server(
         manager.shutdown()
     assert not os.path.exists(row["path"])  # the partial bytes are gone from the server's disk
     assert server_videos(srv) == []
+
+
+def test_readding_a_failed_file_retries_its_job_instead_of_queueing_a_second(
+        server, clips, tmp_path):
+    rec = Recorder()
+    manager = manager_for(server, tmp_path / "jobs.db", rec)
+    server.inject_fault("POST", "/sessions/*/videos", status=500, error_code="INTERNAL_ERROR",
+                        count=1)
+    manager.start()
+    try:
+        (job,) = manager.add_files([str(clips[0])])
+        rec.wait(rec.state_reached(job.job_id, S.FAILED))
+        (again,) = manager.add_files([str(clips[0])])  # the window's drop, a second time
+        assert again.job_id == job.job_id
+        rec.wait(rec.state_reached(job.job_id, S.DONE))
+    finally:
+        manager.shutdown()
+    assert [j.job_id for j in manager.jobs()] == [job.job_id]
+    assert [v["sha256"] for v in server_videos(server)] == [sha256(clips[0])]
+    assert len(rec.of(JobAdded)) == 1
+
+
+def test_readding_paused_and_stored_files_resumes_and_reports_them_without_new_jobs(
+        server, clips, tmp_path):
+    rec = Recorder()
+    manager = manager_for(server, tmp_path / "jobs.db", rec)
+    (paused,) = manager.add_files([str(clips[0])])
+    manager.pause(paused.job_id)  # not started yet: paused at once
+    manager.start()
+    try:
+        (stored,) = manager.add_files([str(clips[1])])
+        rec.wait(rec.state_reached(stored.job_id, S.DONE))
+        again = manager.add_files([str(clips[0]), str(clips[1])])
+        assert [j.job_id for j in again] == [paused.job_id, stored.job_id]
+        rec.wait(rec.state_reached(paused.job_id, S.DONE))  # resumed by being added again
+    finally:
+        manager.shutdown()
+    assert sorted(j.job_id for j in manager.jobs()) == sorted([paused.job_id, stored.job_id])
+    assert sorted(v["sha256"] for v in server_videos(server)) == sorted(
+        [sha256(clips[0]), sha256(clips[1])])  # the stored one was not sent again
