@@ -8,10 +8,12 @@ method returns quickly: work happens on the manager's own worker threads.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from desktop_app.jobs.known import Added, Request
 from desktop_app.jobs.model import Event, Job
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.known import Added, Request
 
 EventCallback = Callable[[Event], None]
 

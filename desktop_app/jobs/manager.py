@@ -31,7 +31,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from pathlib import Path
 
 from desktop_app.errors import AppError
 from desktop_app.files import FileIdentity
@@ -338,9 +337,3 @@ class JobManager:
                      job.job_id, extra={"job_id": job.job_id, "file": job.path})
             return False
         return self.store.claim(job.job_id, me, expected=job.runner)
-
-
-def default_store(path: str | Path | None = None) -> JobStore:
-    from desktop_app import paths
-
-    return JobStore(path or paths.job_db_path())

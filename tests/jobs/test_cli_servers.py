@@ -8,9 +8,7 @@ import json
 
 from desktop_app import settings as settings_mod
 from desktop_app.cli import main
-from desktop_app.jobs.connect import EMBEDDED_KEY, RedactingAuthSession
-from desktop_app.transfer.auth import TokenStore
-from desktop_app.transfer.client import BackendClient
+from desktop_app.session import EMBEDDED_KEY, make_client
 from tests.jobs.helpers import server_videos, sha256
 
 
@@ -22,9 +20,10 @@ def _cli(argv, monkeypatch, capsys):
 
 def test_configured_server_and_stored_sign_in_are_used(server, sample_video, monkeypatch,
                                                        capsys):
-    with BackendClient(server.url, auth=RedactingAuthSession(TokenStore(server.url))) as client:
+    settings = settings_mod.Settings(server_url=server.url, username=server.username)
+    with make_client(server.url, settings) as client:
         client.sign_in(server.username, server.password)  # as the window's sign-in does
-    settings_mod.save(settings_mod.Settings(server_url=server.url, username=server.username))
+    settings_mod.save(settings)
     code, records = _cli(["upload", "--json", str(sample_video)], monkeypatch, capsys)
     assert code == 0 and records[0]["ok"]
     assert [v["sha256"] for v in server_videos(server)] == [sha256(sample_video)]

@@ -1,8 +1,9 @@
-"""``validate`` and ``analyze`` commands: one result per file, never a traceback.
+"""``validate [--json] [--user-id ID] [--recorded-at TIME] FILE...``: check files locally.
 
-With ``--json`` each file gives exactly one line: ``{"file", "ok", "status",
-"error_code", "error", "hint", ...}`` plus what was learnt (analyze adds its
-metrics). Exit status 0 when every file is ok, 1 when any failed.
+One result per file, never a traceback. With ``--json`` each file gives exactly one
+line: ``{"file", "ok", "status", "error_code", "error", "hint", ...}`` plus what was
+learnt (``analyze`` adds its metrics). Exit status 0 when every file is ok, 1 when any
+failed. ``run_files`` and the text layout are shared with ``analyze``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from typing import Any
 from desktop_app.errors import AppError, unexpected
 
 log = logging.getLogger(__name__)
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check files locally without uploading")
+    p.add_argument("--json", action="store_true", help="one JSON object per line per file")
+    p.add_argument("--user-id", help="validate as an upload job for this user")
+    p.add_argument("--recorded-at", help="ISO 8601 recording time to validate")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_files(args, "validate", _validate_one)
 
 
 def _duration(seconds: float) -> str:
@@ -39,17 +53,6 @@ def _validate_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
     if user_id is not None or recorded_at is not None:
         validate_job_fields(user_id, recorded_at, require_user=user_id is not None)
     return validate_file(path).to_dict()
-
-
-def _analyze_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
-    from desktop_app.media.analyse import analyse
-    from desktop_app.media.validate import inspect_file
-
-    inspect_file(path)  # the extension check that analyse() itself leaves to the caller
-    analysis = analyse(path)
-    data = analysis.to_dict()
-    data["thumbnail_bytes"] = len(analysis.thumbnail_jpeg)
-    return data
 
 
 def _record(path: str, stage: str, work: Callable[[str, argparse.Namespace], dict[str, Any]],
@@ -88,7 +91,9 @@ def _human(record: dict[str, Any], analyze: bool) -> str:
     return line
 
 
-def _run(args: argparse.Namespace, stage: str, work: Callable[[str, argparse.Namespace], dict[str, Any]]) -> int:
+def run_files(args: argparse.Namespace, stage: str,
+              work: Callable[[str, argparse.Namespace], dict[str, Any]]) -> int:
+    """One record per file, in order; exit 1 when any failed."""
     as_json = bool(getattr(args, "json", False))
     if not as_json and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # odd file names must not crash output
@@ -105,9 +110,3 @@ def _run(args: argparse.Namespace, stage: str, work: Callable[[str, argparse.Nam
     return 1 if failed else 0
 
 
-def run_validate(args: argparse.Namespace) -> int:
-    return _run(args, "validate", _validate_one)
-
-
-def run_analyze(args: argparse.Namespace) -> int:
-    return _run(args, "analyse", _analyze_one)
