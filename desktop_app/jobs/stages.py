@@ -84,6 +84,7 @@ class StageRunner:
             # File system, extension and content sniffing only: the analysis decodes the
             # whole file once and raises the decoder's codes (corrupt, codec) itself.
             inspect_file(job.path)
+            self.backend.check_file_type(job.path, ctl.token)  # no analysis for a refusal
             job = self.life.move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
                                  allowed_from={S.VALIDATING})
         else:

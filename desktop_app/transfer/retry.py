@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import tenacity
 
-from desktop_app.errors import AppError, RetryClass
+from desktop_app.errors import BREAKER_NEUTRAL_CODES, AppError, RetryClass
 from desktop_app.transfer.breaker import CircuitBreaker
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken, scope
@@ -37,9 +37,6 @@ from desktop_app.transfer.cancel import CancelToken, scope
 log = logging.getLogger("desktop_app.transfer")
 T = TypeVar("T")
 
-# Retryable codes that say nothing about the server's health (breaker-neutral).
-_NEUTRAL_RETRYABLE = frozenset({"UPLOAD_OFFSET_MISMATCH", "REQUEST_IN_PROGRESS",
-                                "CHECKSUM_MISMATCH"})
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ def is_retryable(err: AppError) -> bool:
 
 def counts_as_failure(err: AppError) -> bool:
     """Does this error count toward the circuit breaker?"""
-    return is_retryable(err) and err.code not in _NEUTRAL_RETRYABLE
+    return is_retryable(err) and err.code not in BREAKER_NEUTRAL_CODES
 
 
 def delay_for(err: AppError, retry_number: int, policy: RetryPolicy,
