@@ -163,7 +163,7 @@ def step_clip(ctx: Context) -> str:
     width, height, fps, frames = 160, 120, 10.0, 20
     for fourcc, suffix in (("mp4v", ".mp4"), ("MJPG", ".avi")):
         path = ctx.tmp / f"selftest{suffix}"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, (width, height))
         if not writer.isOpened():
             continue
         for i in range(frames):

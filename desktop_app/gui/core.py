@@ -13,14 +13,13 @@ from desktop_app.jobs.model import Job
 
 
 class Core(Protocol):
+    username: str  # the window sets it after a sign-in
+
     @property
     def manager(self) -> JobManagerAPI: ...
 
     @property
     def server_url(self) -> str: ...
-
-    @property
-    def username(self) -> str: ...
 
     @property
     def embedded(self) -> bool: ...

@@ -224,9 +224,6 @@ class JobManager:
         return self._job(ident, Request(user_id, None, None, recorded_at), session_id or "",
                          session_title or "")
 
-    def queue(self, job: Job) -> Job:
-        return self.queue_many([job])[0]
-
     def queue_many(self, jobs: list[Job]) -> list[Job]:
         """Store the jobs (committed), then announce them, then hand them to workers."""
         jobs = self.store.add_many([replace(job, runner=self.claim.instance) for job in jobs])

@@ -144,9 +144,6 @@ class BackendClient:
             return tokens
 
     # -- plain endpoints --
-    def health(self) -> dict:
-        return _json(self._call("GET", "/health", auth=False))
-
     def config(self, *, force: bool = False, cancel: CancelToken | None = None) -> ServerConfig:
         """``GET /config``, cached ``config_ttl_s``; applies the server's retry_policy
         (within 3-5 attempts) and breaker cooldown."""
