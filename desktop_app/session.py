@@ -239,7 +239,8 @@ def _sign_in(client: BackendClient, settings: Settings, options: Options,
     if options.require_sign_in:
         raise AppError("AUTH_REQUIRED", "no stored sign-in for this server",
                        message="You need to sign in to upload: pass --username and "
-                       "--password-stdin (or --token).")
+                       "--password-stdin, or a token with --token-stdin or "
+                       "$VIDEO_UPLOADER_TOKEN.")
     return ""  # the window asks
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -29,28 +30,48 @@ def attempts(text: str) -> int:
     return value
 
 
-def add_sign_in(p: argparse.ArgumentParser, *, helps: bool) -> None:
-    """``--server``, ``--username`` and one of ``--password-stdin`` / ``--token``."""
+TOKEN_ENV = "VIDEO_UPLOADER_TOKEN"
+
+
+def add_sign_in(p: argparse.ArgumentParser) -> None:
+    """``--server``, ``--username`` and one of ``--password-stdin`` / ``--token`` /
+    ``--token-stdin`` (else a token from ``$VIDEO_UPLOADER_TOKEN``)."""
     p.add_argument("--server", metavar="URL")
     p.add_argument("--username")
     auth = p.add_mutually_exclusive_group()
     auth.add_argument("--password-stdin", action="store_true",
-                      help="read the password from stdin" if helps else None)
-    auth.add_argument("--token", help="an access token (prefer --password-stdin)"
-                      if helps else None)
+                      help="read the password from stdin")
+    auth.add_argument("--token-stdin", action="store_true",
+                      help=f"read an access token from stdin (or set ${TOKEN_ENV})")
+    auth.add_argument("--token", help="an access token (others can read it in the process "
+                      f"list: prefer --token-stdin or ${TOKEN_ENV})")
+
+
+def _stdin_secret(flag: str, field: str) -> str:
+    from desktop_app.jobs.redact import add_secret
+
+    secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret:
+        raise AppError("MISSING_FIELD", f"{flag} given but stdin was empty", field=field,
+                       message=f"No {field} was given on standard input.")
+    add_secret(secret)
+    return secret
 
 
 def read_password(args: argparse.Namespace) -> str | None:
-    if not getattr(args, "password_stdin", False):
-        return None
-    from desktop_app.jobs.redact import add_secret
+    return _stdin_secret("--password-stdin", "password") if args.password_stdin else None
 
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise AppError("MISSING_FIELD", "--password-stdin given but stdin was empty",
-                       field="password", message="No password was given on standard input.")
-    add_secret(password)
-    return password
+
+def read_token(args: argparse.Namespace) -> str | None:
+    """``--token``, ``--token-stdin``, else ``$VIDEO_UPLOADER_TOKEN`` (unless a password is
+    read instead). The variable is taken out of the environment once read, so no
+    process this one starts inherits it."""
+    if args.token_stdin:
+        return _stdin_secret("--token-stdin", "token")
+    from_env = os.environ.pop(TOKEN_ENV, None)
+    if args.token or args.password_stdin:
+        return args.token or None
+    return from_env or None
 
 
 def session_options(args: argparse.Namespace, **overrides: Any) -> Options:
@@ -59,7 +80,7 @@ def session_options(args: argparse.Namespace, **overrides: Any) -> Options:
 
     values: dict[str, Any] = {
         "server": args.server, "username": args.username, "password": read_password(args),
-        "token": args.token, "attempts": getattr(args, "attempts", None),
+        "token": read_token(args), "attempts": getattr(args, "attempts", None),
         "chunk_size": getattr(args, "chunk_size", None),
         "limit_kbps": getattr(args, "limit_kbps", None), "require_sign_in": True}
     values.update(overrides)

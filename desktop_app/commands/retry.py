@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("retry", help="re-run failed jobs")
     p.add_argument("--json", action="store_true")
     p.add_argument("--all-failed", action="store_true")
-    add_sign_in(p, helps=False)
+    add_sign_in(p)
     p.add_argument("job_ids", nargs="*", metavar="JOB_ID")
     p.set_defaults(run=run, usage_error=usage_error)
 

@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--tus", metavar="URL", help="upload to a plain tus 1.0 endpoint instead")
     p.add_argument("--header", action="append", default=[], metavar="NAME=VALUE",
                    help="extra request header for --tus (repeatable)")
-    add_sign_in(p, helps=True)
+    add_sign_in(p)
     p.add_argument("--user-id")
     session = p.add_mutually_exclusive_group()
     session.add_argument("--session", metavar="ID")
