@@ -128,9 +128,8 @@ class ChecksumAhead:
     """Per-chunk digests, the next one computed on a side thread while the current chunk
     is on the wire, so checksumming stays off the upload's critical path.
 
-    One worker thread serves the whole upload: starting a thread per chunk made the
-    sender wait for the new thread to be scheduled (a few ms on a busy machine) before
-    every PATCH. ``close()`` lets it go."""
+    One worker thread serves the whole upload (a thread per chunk delayed every PATCH;
+    see tests/benchmarks/bench_upload.py). ``close()`` lets it go."""
 
     def __init__(self, ident: FileIdentity, algorithm: str) -> None:
         self.ident, self.algorithm = ident, algorithm
