@@ -1,14 +1,13 @@
 """``analyze [--json] FILE...`` (alias ``analyse``): validate and analyse files with OpenCV.
 
-Output as ``validate``'s, each record with the analysis metrics (and the thumbnail's size).
+Output as ``validate``'s (``media_output.py``), each record with the analysis metrics and
+the thumbnail's size.
 """
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
-
-from desktop_app.commands.validate import run_files
 
 
 def add_parser(sub: Any) -> None:
@@ -20,6 +19,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop_app.commands.media_output import run_files
+
     return run_files(args, "analyse", _analyze_one)
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
-
-from desktop_app.commands.output import guard, job_record
 
 
 def add_parser(sub: Any) -> None:
@@ -17,10 +14,15 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop_app.commands.output import guard
+
     return guard(args, [], lambda: _list(args))
 
 
 def _list(args: argparse.Namespace) -> int:
+    import json
+
+    from desktop_app.commands.output import job_record
     from desktop_app.jobs.model import JobState
     from desktop_app.session import job_store
 

@@ -7,8 +7,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.errors import AppError
-
 if TYPE_CHECKING:
     from desktop_app.session import Options
 
@@ -48,6 +46,7 @@ def add_sign_in(p: argparse.ArgumentParser) -> None:
 
 
 def _stdin_secret(flag: str, field: str) -> str:
+    from desktop_app.errors import AppError
     from desktop_app.jobs.redact import add_secret
 
     secret = sys.stdin.readline().rstrip("\r\n")

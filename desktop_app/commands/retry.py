@@ -9,16 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_app.commands.options import add_sign_in, session_options
-from desktop_app.commands.output import (
-    error_record,
-    guard,
-    job_record,
-    print_record,
-    progress_printer,
-    run_until_idle,
-)
-from desktop_app.errors import AppError
+from desktop_app.commands.options import add_sign_in
 
 
 def add_parser(sub: Any) -> None:
@@ -35,11 +26,22 @@ def usage_error(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop_app.commands.output import guard
+
     return guard(args, [], lambda: _retry(args))
 
 
 def _retry(args: argparse.Namespace) -> int:
     from desktop_app import settings as settings_mod
+    from desktop_app.commands.options import session_options
+    from desktop_app.commands.output import (
+        error_record,
+        job_record,
+        print_record,
+        progress_printer,
+        run_until_idle,
+    )
+    from desktop_app.errors import AppError
     from desktop_app.jobs.model import JobState
     from desktop_app.session import connect, job_store
 

@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from desktop_app.errors import AppError
-
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("support-bundle", help="export a zip for support (secrets redacted)")
@@ -17,6 +15,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from desktop_app.errors import AppError
     from desktop_app.jobs.bundle import export_support_bundle
     from desktop_app.jobs.log import setup_logging
     from desktop_app.session import job_store

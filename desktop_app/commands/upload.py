@@ -12,15 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_app.commands.options import add_sign_in, attempts, positive_int, session_options
-from desktop_app.commands.output import (
-    error_record,
-    guard,
-    job_record,
-    print_record,
-    progress_printer,
-    run_until_idle,
-)
+from desktop_app.commands.options import add_sign_in, attempts, positive_int
 
 
 def add_parser(sub: Any) -> None:
@@ -48,11 +40,21 @@ def run(args: argparse.Namespace) -> int:
         from desktop_app.commands import upload_tus
 
         return upload_tus.run(args)
+    from desktop_app.commands.output import guard
+
     return guard(args, list(args.files), lambda: _upload(args))
 
 
 def _upload(args: argparse.Namespace) -> int:
     from desktop_app import settings as settings_mod
+    from desktop_app.commands.options import session_options
+    from desktop_app.commands.output import (
+        error_record,
+        job_record,
+        print_record,
+        progress_printer,
+        run_until_idle,
+    )
     from desktop_app.jobs.control import test_hook
     from desktop_app.jobs.known import Request
     from desktop_app.session import connect

@@ -16,9 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_app.errors import AppError
-from desktop_app.files import FileIdentity
 from desktop_app.jobs.model import Job, JobState
-from desktop_app.jobs.store import JobStore
 
 S = JobState
 
@@ -66,10 +64,8 @@ def same_request(job: Job, request: Request, user: str | None, session: str) -> 
     return not (request.session_title and job.session_title != request.session_title)
 
 
-def known_job(store: JobStore, ident: FileIdentity, server_key: str, request: Request,
-              user: str | None, session: str) -> Job | None:
-    """The job this file already has for this request: a DONE one first, else the newest."""
-    jobs = [j for j in store.find(path=ident.path, size=ident.size, mtime_ns=ident.mtime_ns,
-                                  server_url=server_key)
-            if same_request(j, request, user, session)]
-    return next((j for j in jobs if j.state is S.DONE), jobs[0] if jobs else None)
+def known_job(jobs: list[Job], request: Request, user: str | None, session: str) -> Job | None:
+    """Of the stored jobs for this file (newest first, ``JobStore.find_many``), the one
+    this request continues: a DONE one first, else the newest asking for the same upload."""
+    same = [j for j in jobs if same_request(j, request, user, session)]
+    return next((j for j in same if j.state is S.DONE), same[0] if same else None)

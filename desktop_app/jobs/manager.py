@@ -164,33 +164,28 @@ class JobManager:
                                          else self.default_session_id)
         title = request.session_title or ("" if session else
                                           batch_title or batch.batch_title())
-        seen: dict[str, Added] = {}  # the same file named twice is one job
-        added: list[Added] = []
+        names = [(file, os.path.abspath(file)) for file in files]
+        idents: dict[str, FileIdentity | AppError] = {}
+        for _, path in names:
+            if path not in idents:  # the same file named twice is one job
+                idents[path] = _identity(path, queue_unreadable)
+        stored = {} if force else self.store.find_many(
+            [(i.path, i.size, i.mtime_ns) for i in idents.values()
+             if isinstance(i, FileIdentity) and i.size >= 0], self.server_key)
+        outcome: dict[str, Added] = {}
         new: list[Job] = []
-        for file in files:
-            path = os.path.abspath(file)
-            if path not in seen:
-                seen[path] = self._add_one(file, path, request, user, session, title,
-                                           force, queue_unreadable, new)
-            added.append(replace(seen[path], file=file))
-        stored = {job.path: job for job in self.queue_many(new)}
-        return [replace(a, job=stored[os.path.abspath(a.file)]) if a.job is None
-                and a.error is None else a for a in added]
-
-    def _add_one(self, file: str, path: str, request: Request, user: str | None, session: str,
-                 title: str, force: bool, queue_unreadable: bool, new: list[Job]) -> Added:
-        try:
-            ident = FileIdentity.of(path)
-        except AppError as err:
-            if not queue_unreadable:
-                return Added(file, None, error=err)
-            ident = FileIdentity(path, -1, -1)
-        known = None if force or ident.size < 0 else known_job(
-            self.store, ident, self.server_key, request, user, session)
-        if known is not None:
-            return Added(file, self._continue(known), known=True)
-        new.append(self._job(ident, request, session, title))
-        return Added(file, None)  # its job once stored
+        for path, ident in idents.items():
+            if isinstance(ident, AppError):
+                outcome[path] = Added(path, None, error=ident)
+                continue
+            known = known_job(stored.get((ident.path, ident.size, ident.mtime_ns), []),
+                              request, user, session)
+            if known is not None:
+                outcome[path] = Added(path, self._continue(known), known=True)
+            else:
+                new.append(self._job(ident, request, session, title))
+        queued = {job.path: Added(job.path, job) for job in self.queue_many(new)}
+        return [replace(outcome.get(path) or queued[path], file=file) for file, path in names]
 
     def _continue(self, job: Job) -> Job:
         """A known job: retried when it failed, resumed when paused, else left to run."""
@@ -334,3 +329,12 @@ class JobManager:
                      job.job_id, extra={"job_id": job.job_id, "file": job.path})
             return False
         return self.store.claim(job.job_id, me, expected=job.runner)
+
+
+def _identity(path: str, queue_unreadable: bool) -> FileIdentity | AppError:
+    """The file's identity; for an unreadable one, why (or, ``queue_unreadable``, a
+    placeholder identity: the job fails in validation, saying why, where the user sees it)."""
+    try:
+        return FileIdentity.of(path)
+    except AppError as err:
+        return FileIdentity(path, -1, -1) if queue_unreadable else err
