@@ -4,10 +4,12 @@
                          analysis_workers=None, upload_workers=2, interactive=True)
     manager.start()                      # resumes whatever the store says was in flight
     manager.add_files(["/v/a.mp4"], user_id="alice", session_title="Beach day")
+    manager.submit(files, Request(...), force=False)   # the same, saying per file what it did
     ...
     manager.shutdown()                   # within ~1 s; unfinished jobs stay queued
 
-Stages run on three pools: validate+analyse (CPU, as many workers as cores),
+Adding a file the store already knows continues its job (``known.py``). Stages run on
+three pools: validate+analyse (CPU, as many workers as cores),
 upload (``upload_workers``, default 2) and processing (server-side, polled).
 Each worker moves its job with ``store.transition`` (committed before an event
 says so), so whatever happens to the process, the store says where each job is
