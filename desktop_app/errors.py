@@ -35,6 +35,8 @@ class Family(enum.Enum):
     UPLOAD_GONE = "upload_gone"  # the server no longer has the partial upload: start it anew
     TIMEOUT = "timeout"  # no answer in time: costs the retry budget more than a refusal
     MANUAL_RETRY = "manual_retry"  # the automatic retries gave up, but a manual Retry may work
+    # retried, yet says nothing about the server's health: the circuit breaker ignores it
+    BREAKER_NEUTRAL = "breaker_neutral"
 
 
 class UserAction(enum.Enum):
@@ -74,9 +76,9 @@ class ErrorSpec:
         return family in self.families
 
 
-_SIGN_IN, _GONE, _TIMEOUT, _MANUAL = (
+_SIGN_IN, _GONE, _TIMEOUT, _MANUAL, _NEUTRAL = (
     frozenset({Family.SIGN_IN}), frozenset({Family.UPLOAD_GONE}), frozenset({Family.TIMEOUT}),
-    frozenset({Family.MANUAL_RETRY}),
+    frozenset({Family.MANUAL_RETRY}), frozenset({Family.BREAKER_NEUTRAL}),
 )
 _N, _B, _RA, _AUTH = (
     RetryClass.NEVER,
@@ -121,11 +123,11 @@ _SPECS: list[ErrorSpec] = [
               "Check the server address in Settings, or contact support."),
     # 409 / 410
     ErrorSpec("UPLOAD_OFFSET_MISMATCH", 409, _B, "The app and the server disagreed on how much was sent.", A.WAIT,
-              "The app re-checks with the server and continues on its own."),
+              "The app re-checks with the server and continues on its own.", families=_NEUTRAL),
     ErrorSpec("UPLOAD_INCOMPLETE", 409, _N, "The server has not received the whole file yet.", A.RETRY,
               "Retry; the upload continues where it stopped."),
     ErrorSpec("REQUEST_IN_PROGRESS", 409, _B, "The same request is still being handled by the server.", A.WAIT,
-              "The app waits and asks again on its own."),
+              "The app waits and asks again on its own.", families=_NEUTRAL),
     ErrorSpec("UNSUPPORTED_TUS_VERSION", 412, _N, "The server does not speak the upload protocol version the app used.",
               A.CONTACT_SUPPORT, "Check the server address in Settings, or update the app."),
     ErrorSpec("UPLOAD_EXPIRED", 410, _N, "The partial upload expired on the server.", A.RETRY,
@@ -151,7 +153,7 @@ _SPECS: list[ErrorSpec] = [
     ErrorSpec("REQUEST_HEADER_TOO_LARGE", 431, _N, "The request sent to the server was too large.", A.CONTACT_SUPPORT,
               "This is likely a bug; export a support bundle and contact support."),
     ErrorSpec("CHECKSUM_MISMATCH", 460, _B, "Part of the file arrived damaged at the server.", A.RETRY,
-              "The app resends it on its own; if it keeps failing, check your network."),
+              "The app resends it on its own; if it keeps failing, check your network.", families=_NEUTRAL),
     # 5xx
     ErrorSpec("TEMPORARY_FAILURE", 500, _B, "The server had a temporary problem.", A.WAIT,
               "The app retries on its own."),
@@ -204,6 +206,7 @@ SIGN_IN_CODES = codes_in(Family.SIGN_IN)
 UPLOAD_GONE_CODES = codes_in(Family.UPLOAD_GONE)
 TIMEOUT_CODES = codes_in(Family.TIMEOUT)
 MANUAL_RETRY_CODES = codes_in(Family.MANUAL_RETRY)
+BREAKER_NEUTRAL_CODES = codes_in(Family.BREAKER_NEUTRAL)
 
 # Codes to use for a non-2xx response whose body is not ours (a proxy's HTML page).
 _BY_STATUS = {

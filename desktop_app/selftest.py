@@ -19,7 +19,6 @@ core loads). Steps are plain functions of a Context, so tests can run a subset.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import os
 import shutil
@@ -32,18 +31,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Modules a build must contain. The lazily imported CLI handlers are listed so a
+# Modules a build must contain. What the commands import lazily is listed so a
 # bundle missing one fails here, not when a user first runs that command.
 CORE_MODULES = (
     "desktop_app.errors",
     "desktop_app.paths",
     "desktop_app.settings",
+    "desktop_app.session",
     "desktop_app.jobs.model",
     "desktop_app.media.analyse",
     "desktop_app.media.validate",
     "desktop_app.server.embedded",
+    "desktop_app.server.cli",
     "desktop_app.transfer.client",
     "desktop_app.jobs.store",
+    "desktop_app.gui.app",
     "desktop_app.gui.main_window",
 )
 THIRD_PARTY = ("cv2", "numpy", "httpx", "tenacity", "keyring", "platformdirs",
@@ -90,11 +92,10 @@ def _memory_keyring() -> None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    from desktop_app.files import sha256_of
+
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_of(fh) or ""
 
 
 def _import(name: str) -> Any:
@@ -139,11 +140,12 @@ def step_window(ctx: Context) -> str:
 def step_imports(ctx: Context) -> str:
     for name in (*THIRD_PARTY, *CORE_MODULES):
         _import(name)
-    from desktop_app.cli import HANDLERS
+    from desktop_app.cli import COMMANDS
 
-    for module, func in HANDLERS.values():
-        if not hasattr(_import(module), func):
-            raise StepFailed(f"{module} has no {func}")
+    for name in (*COMMANDS, "gui", "upload_tus"):
+        module = f"desktop_app.commands.{name}"
+        if not hasattr(_import(module), "run"):
+            raise StepFailed(f"{module} has no run")
     # Frozen builds find keyring backends through package metadata entry points.
     from importlib.metadata import entry_points
 
@@ -161,7 +163,7 @@ def step_clip(ctx: Context) -> str:
     width, height, fps, frames = 160, 120, 10.0, 20
     for fourcc, suffix in (("mp4v", ".mp4"), ("MJPG", ".avi")):
         path = ctx.tmp / f"selftest{suffix}"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, (width, height))
         if not writer.isOpened():
             continue
         for i in range(frames):
@@ -227,31 +229,33 @@ def step_server(ctx: Context) -> str:
 
 
 def step_upload(ctx: Context) -> str:
-    """Sign in, create a session, upload, and compare the sha256 the server stored;
-    then wait for the server's own processing (it decodes the stored video)."""
-    import uuid
-
-    from desktop_app.transfer.client import BackendClient
+    """The whole pipeline on the clip, built as every front end builds it (``session``):
+    sign in to the embedded backend, then validate, analyse, upload and wait for the
+    server's own processing (it decodes the stored video); the server's sha256 must be
+    the file's."""
+    from desktop_app.jobs.model import JobState
+    from desktop_app.session import connect
+    from desktop_app.settings import Settings
 
     assert ctx.clip is not None and ctx.server is not None
-    server = ctx.server
-    with BackendClient(server.url) as client:
-        tokens = client.sign_in(server.username, server.password)
-        session = client.create_session(tokens.user_id, "self-test")
-        video = client.upload_video(session.session_id, str(ctx.clip), user_id=tokens.user_id,
-                                    analysis=ctx.analysis.to_dict() if ctx.analysis else None,
-                                    idempotency_key=str(uuid.uuid4()))
-        local_sha = _sha256(ctx.clip)
-        if (video.sha256 or "").lower() != local_sha:
-            raise StepFailed(f"server sha256 {video.sha256} != local {local_sha}")
-        deadline = time.monotonic() + 30
-        while video.status == "processing" and time.monotonic() < deadline:
-            time.sleep(0.1)  # polling a remote resource: there is no event to wait on
-            video = client.get_video(video.video_id)
-    if video.status != "processed":
-        raise StepFailed(f"server ended with status {video.status} "
-                         f"({getattr(video, 'error_code', None)})")
-    return f"{ctx.clip.stat().st_size} bytes, sha256 {local_sha[:12]} matches, {video.status}"
+    session = connect(Settings(), server=ctx.server)
+    try:
+        manager = session.open_manager(interactive=False)
+        manager.start()
+        (job,) = manager.add_files([str(ctx.clip)], session_title="self-test")
+        if not manager.wait_idle({job.job_id}, timeout=60):
+            raise StepFailed("the upload did not finish within 60 s")
+        done = manager.get(job.job_id)
+    finally:
+        session.close()
+    if done is None or done.state is not JobState.DONE:
+        why = done.failure if done is not None else None
+        raise StepFailed(f"the job ended {done.state.value if done else 'removed'}"
+                         + (f" ({why.error_code}: {why.message})" if why else ""))
+    local_sha = _sha256(ctx.clip)
+    if (done.server_sha256 or "").lower() != local_sha:
+        raise StepFailed(f"server sha256 {done.server_sha256} != local {local_sha}")
+    return f"{ctx.clip.stat().st_size} bytes, sha256 {local_sha[:12]} matches, processed"
 
 
 STEPS: list[tuple[str, Callable[[Context], str]]] = [

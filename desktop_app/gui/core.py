@@ -1,25 +1,38 @@
-"""The running core as the window sees it: the manager plus sign-in (plain Python, no Qt)."""
+"""The running core as the window sees it (plain Python, no Qt).
+
+``session.start_window`` builds it (a ``session.Session``); the window codes against
+this protocol only, so its modules never import the core's heavy ones.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Protocol
 
 from desktop_app.jobs.api import JobManagerAPI
 from desktop_app.jobs.model import Job
 
 
-@dataclass
-class Core:
-    manager: JobManagerAPI
-    server_url: str
-    username: str = ""
-    # (server_url, username, password) -> None; stores the token in the keyring; raises AppError.
-    sign_in: Callable[[str, str, str], None] | None = None
-    embedded: bool = False
-    # True when no keyring works here: the token lives in memory for this session only.
-    token_memory_only: Callable[[], bool] = field(default=lambda: False)
-    # The store's jobs, read on the start-up thread so the window does not wait for them.
-    initial_jobs: list[Job] | None = None
-    # Stops the manager (and the embedded server); called once on quit.
-    stop: Callable[[], None] = field(default=lambda: None)
+class Core(Protocol):
+    username: str  # the window sets it after a sign-in
+
+    @property
+    def manager(self) -> JobManagerAPI: ...
+
+    @property
+    def server_url(self) -> str: ...
+
+    @property
+    def embedded(self) -> bool: ...
+
+    @property
+    def initial_jobs(self) -> list[Job] | None:
+        """The store's jobs, read on the start-up thread so the window need not wait."""
+
+    def sign_in(self, url: str, username: str, password: str) -> None:
+        """Sign in (another server: kept for the next start); raises AppError."""
+
+    def token_memory_only(self) -> bool:
+        """True when no keyring works here: the token lives in memory for this run only."""
+
+    def stop(self) -> None:
+        """Stop the manager (and the embedded server); called once on quit."""

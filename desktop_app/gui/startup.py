@@ -1,9 +1,9 @@
 """Starting the core off the GUI thread, after the window is shown.
 
-Builds, on a worker thread: the server (the embedded reference backend with a
-local user when no server is configured), the signed-in client, the job store
-and the job manager. Heavy imports (httpx, Starlette/uvicorn, cv2) happen here,
-never at GUI start.
+On a worker thread, ``wiring.build_core`` (``session.start_window``) builds the core:
+the server (the embedded reference backend with a local user when no server is
+configured), the signed-in client, the job store and the job manager. Heavy imports
+(httpx, Starlette/uvicorn, cv2) happen there, never at GUI start.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.errors import AppError
 from desktop_app.gui.core import Core
+from desktop_app.jobs.api import EventCallback
 from desktop_app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class BackendStarter(QObject):
     failed = Signal(str)
 
     def __init__(self, settings: Settings, server_url: str | None,
-                 on_event: Callable[[object], None], parent: QObject | None = None) -> None:
+                 on_event: EventCallback, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.server_url = server_url

@@ -8,9 +8,12 @@ method returns quickly: work happens on the manager's own worker threads.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desktop_app.jobs.model import Event, Job
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.known import Added, Request
 
 EventCallback = Callable[[Event], None]
 
@@ -30,8 +33,23 @@ class JobManagerAPI(Protocol):
         session_id: str | None = None,
         session_title: str | None = None,
         recorded_at: str | None = None,
+        batch_title: str | None = None,
     ) -> list[Job]:
-        """Queue files (committed to the store before this returns)."""
+        """Queue files (committed to the store before this returns); a file the store
+        knows continues its job (``jobs/known.py``). ``batch_title``: the session title
+        of jobs given no session (a drop added in slices passes one for all)."""
+
+    def submit(
+        self,
+        files: Iterable[str],
+        request: Request | None = None,
+        *,
+        batch_title: str | None = None,
+        force: bool = False,
+        queue_unreadable: bool = False,
+    ) -> list[Added]:
+        """``add_files`` telling, per file, whether its job is new, known (resumed,
+        retried, already stored) or why the file could not be added."""
 
     def jobs(self) -> list[Job]:
         """Snapshot of every job in the store, oldest first."""

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from desktop_app.errors import AppError
 from desktop_app.transfer.breaker import BreakerEvent, BreakerState
+from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.client import BackendClient
 
 BreakerListener = Callable[[str, str, float | None], None]  # endpoint, state, next_probe_at
@@ -41,6 +42,14 @@ class Backend:
             listener(event.endpoint, event.new.value, event.next_probe_at)
 
         self.client.breakers.on_event = on_event
+
+    def check_file_type(self, path: str, cancel: CancelToken) -> None:
+        """Refuse a type the server does not accept (``GET /config``'s allowed_extensions)
+        before any work is spent on the file. A server that cannot say now is asked
+        again before the upload (``BackendClient.upload_video``)."""
+        cfg = self.client.config_if_reachable(cancel)
+        if cfg is not None:
+            cfg.check_accepts(path)
 
     def open_probe_at(self) -> float | None:
         """When the earliest open breaker probes next; None when none is open."""

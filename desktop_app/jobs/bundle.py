@@ -32,7 +32,7 @@ LIBRARIES = ("httpx", "tenacity", "keyring", "platformdirs", "opencv-python-head
 
 
 def versions() -> dict[str, Any]:
-    libs = {}
+    libs: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             libs[name] = metadata.version(name)
@@ -81,7 +81,7 @@ def export_support_bundle(store: JobStore, job_id: str, dest: str | Path, *,
         raise AppError("INVALID_REQUEST", f"no job with id {job_id} in the local store",
                        message=f"There is no job {job_id} in the queue.")
     failures = store.failures(job_id)
-    record = {
+    record: dict[str, Any] = {
         "job": asdict(job),
         "failures": [asdict(f) for f in failures],
         "history": store.history(job_id),

@@ -9,30 +9,32 @@ failure record, stored with the FAILED transition in one transaction.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from desktop_app.errors import AppError
+from desktop_app.errors import MANUAL_RETRY_CODES, SIGN_IN_CODES, AppError
+from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.control import Control
+from desktop_app.jobs.lifecycle import Lifecycle
 from desktop_app.jobs.log import error_fields
 from desktop_app.jobs.model import FailureRecord, JobState
-from desktop_app.jobs.store import IllegalTransition
-
-if TYPE_CHECKING:
-    from desktop_app.jobs.manager import JobManager
+from desktop_app.jobs.monitor import Monitor
+from desktop_app.jobs.waits import Waits
 
 log = logging.getLogger(__name__)
 S = JobState
-SIGN_IN_CODES = frozenset({"AUTH_REQUIRED", "TOKEN_EXPIRED", "TOKEN_INVALID"})
-# Failed for good by the automatic retries, but worth a manual Retry.
-MANUALLY_RETRYABLE = frozenset({"CIRCUIT_OPEN", "PROCESSING_TIMEOUT"})
 
 
 class FailureHandler:
-    def __init__(self, manager: JobManager) -> None:
-        self.m = manager
+    def __init__(self, life: Lifecycle, waits: Waits, backend: Backend, monitor: Monitor, *,
+                 interactive: bool) -> None:
+        self.life = life
+        self.waits = waits
+        self.backend = backend
+        self.monitor = monitor
+        self.interactive = interactive
 
     def handle(self, job_id: str, err: AppError, ctl: Control) -> None:
-        job = self.m.store.get(job_id)
+        job = self.life.store.get(job_id)
         if job is None:
             return
         if err.code == "CANCELLED" and ctl.token.cancelled:
@@ -41,27 +43,25 @@ class FailureHandler:
             return
         stage = job.stage.value
         err.with_context(file=job.path, stage=stage)
-        self.m.monitor.record_error(err.code)
-        if err.code in SIGN_IN_CODES and self.m.interactive:
-            self.m.waits.sign_in_needed(job_id, err.code)
+        self.monitor.record_error(err.code)
+        if err.code in SIGN_IN_CODES and self.interactive:
+            self.waits.sign_in_needed(job_id, err.code)
             return
-        if self.m.interactive and (err.code == "CIRCUIT_OPEN" or (
-                err.retryable and self.m.backend.open_probe_at() is not None)):
+        if self.interactive and (err.code == "CIRCUIT_OPEN" or (
+                err.retryable and self.backend.open_probe_at() is not None)):
             # Retries ran out while the server is down: wait for it, do not fail.
-            probe = err.extra.get("next_probe_at") or self.m.backend.open_probe_at()
-            self.m.waits.wait_for_server(job_id, probe)
+            probe = err.extra.get("next_probe_at") or self.backend.open_probe_at()
+            self.waits.wait_for_server(job_id, probe)
             return
         attempts = int(err.extra.get("attempts") or max(1, job.attempts))
         record = FailureRecord(stage=stage, error_code=err.code, message=err.message,
                                hint=err.hint, detail=err.detail, http_status=err.http_status,
                                request_id=err.request_id, attempts=attempts,
-                               retryable=err.retryable or err.code in MANUALLY_RETRYABLE)
+                               retryable=err.retryable or err.code in MANUAL_RETRY_CODES)
         log.error("job %s failed in %s: %s", job_id, stage, err,
                   extra={"job_id": job_id, "attempts": attempts, **error_fields(err)})
         self.settle(job_id, S.FAILED, None, failure=record)
 
     def settle(self, job_id: str, target: JobState, note: str | None, **kw: Any) -> None:
-        try:
-            self.m._move(job_id, target, note=note, **kw)
-        except IllegalTransition:
+        if self.life.try_move(job_id, target, note=note, **kw) is None:
             log.warning("job %s could not move to %s", job_id, target, extra={"job_id": job_id})

@@ -66,13 +66,21 @@ class JsonLinesFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in entry:
                 entry[key] = value
-        if record.exc_text or record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 def log_path(directory: Path | None = None) -> Path:
     return (directory or paths.log_dir()) / LOG_NAME
+
+
+class _JobsLogHandler(logging.handlers.RotatingFileHandler):
+    """The app's JSON-lines log (one per process; set up again only for another path)."""
+
+    _jobs_log = True  # how tests (and log tools) tell it from other handlers
 
 
 def setup_logging(directory: Path | None = None, level: int = logging.INFO) -> Path:
@@ -84,15 +92,13 @@ def setup_logging(directory: Path | None = None, level: int = logging.INFO) -> P
     path = log_path(directory)
     path.parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger("desktop_app")
-    for handler in list(logger.handlers):
-        if getattr(handler, "_jobs_log", False):
-            if Path(handler.baseFilename) == path:  # type: ignore[attr-defined]
+    for old in list(logger.handlers):
+        if isinstance(old, _JobsLogHandler):
+            if Path(old.baseFilename) == path:
                 return path
-            logger.removeHandler(handler)
-            handler.close()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES,
-                                                   backupCount=BACKUPS, encoding="utf-8")
-    handler._jobs_log = True  # type: ignore[attr-defined]
+            logger.removeHandler(old)
+            old.close()
+    handler = _JobsLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.addFilter(RedactionFilter())
     handler.setFormatter(JsonLinesFormatter())
     logger.addHandler(handler)

@@ -4,10 +4,12 @@
                          analysis_workers=None, upload_workers=2, interactive=True)
     manager.start()                      # resumes whatever the store says was in flight
     manager.add_files(["/v/a.mp4"], user_id="alice", session_title="Beach day")
+    manager.submit(files, Request(...), force=False)   # the same, saying per file what it did
     ...
     manager.shutdown()                   # within ~1 s; unfinished jobs stay queued
 
-Stages run on three pools: validate+analyse (CPU, as many workers as cores),
+Adding a file the store already knows continues its job (``known.py``). Stages run on
+three pools: validate+analyse (CPU, as many workers as cores),
 upload (``upload_workers``, default 2) and processing (server-side, polled).
 Each worker moves its job with ``store.transition`` (committed before an event
 says so), so whatever happens to the process, the store says where each job is
@@ -27,39 +29,31 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
-from desktop_app.jobs import integrity, ownership
+from desktop_app.errors import AppError
+from desktop_app.files import FileIdentity
+from desktop_app.jobs import batch, ownership
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
-from desktop_app.jobs.control import Control
+from desktop_app.jobs.failures import FailureHandler
+from desktop_app.jobs.known import Added, Request, known_job
+from desktop_app.jobs.lifecycle import WAITING, Lifecycle
 from desktop_app.jobs.log import setup_logging
-from desktop_app.jobs.model import (
-    Event,
-    Job,
-    JobAdded,
-    JobChanged,
-    JobRemoved,
-    JobState,
-    Stage,
-)
+from desktop_app.jobs.model import Job, JobAdded, JobRemoved, JobState, Stage
 from desktop_app.jobs.monitor import Monitor
 from desktop_app.jobs.ownership import RunnerClaim
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
 from desktop_app.jobs.stages import StageRunner
-from desktop_app.jobs.store import IllegalTransition, JobStore
+from desktop_app.jobs.store import JobStore
 from desktop_app.jobs.waits import Waits
 
 log = logging.getLogger(__name__)
 S = JobState
-_WAITING = {S.QUEUED, S.WAITING_RETRY, S.WAITING_SERVER, S.WAITING_SIGN_IN}
 
 
 class JobManager:
@@ -78,28 +72,29 @@ class JobManager:
         self.interactive = interactive
         self.default_user_id = default_user_id
         self.default_session_id = default_session_id
-        self._on_event = on_event or (lambda event: None)
-        self._lock = threading.RLock()
-        self._controls: dict[str, Control] = {}
-        # pause/cancel asked of a running stage: outlives that stage, so a stage that
-        # finishes before it notices hands the request on to the next one.
-        self._requested: dict[str, str] = {}
-        self._closing = False
-        self._finished = threading.Condition()
-        self.monitor = Monitor(self._emit)
+        self.claim = RunnerClaim(store.path.parent / "runners")
+        self.life = Lifecycle(store, on_event, runner=self.claim.instance)
+        self.monitor = Monitor(self.life.emit)
         self.throttle = Throttle(10.0)
         self.scheduler = Scheduler()
-        self.waits = Waits(self)
-        self.runner = StageRunner(self, hook=hook, processing_timeout_s=processing_timeout_s)
+        self.waits = Waits(self.life, backend, self.scheduler, self.monitor)
+        failures = FailureHandler(self.life, self.waits, backend, self.monitor,
+                                  interactive=interactive)
+        self.runner = StageRunner(self.life, backend, self.waits, failures, self.monitor,
+                                  self.throttle, hook=hook,
+                                  processing_timeout_s=processing_timeout_s)
         cores = os.cpu_count() or 1
+        analyse = StagePool("analyse", analysis_workers or cores, self.runner.analyse)
         self.pools = {
-            "analyse": StagePool("analyse", analysis_workers or cores, self.runner.analyse),
-            "upload": StagePool("upload", upload_workers, self.runner.upload),
-            "process": StagePool("process", process_workers, self.runner.process),
+            Stage.VALIDATE: analyse, Stage.ANALYSE: analyse,
+            Stage.UPLOAD: StagePool("upload", upload_workers, self.runner.upload),
+            Stage.PROCESS: StagePool("process", process_workers, self.runner.process),
         }
         backend.set_breaker_listener(self.waits.breaker_changed)
         self._started = False
-        self.claim = RunnerClaim(store.path.parent / "runners")
+
+    def _distinct_pools(self) -> list[StagePool]:
+        return list({id(p): p for p in self.pools.values()}.values())
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -112,33 +107,31 @@ class JobManager:
         setup_logging()  # idempotent: the CLI may have set it up already
         self.claim.acquire()
         self.scheduler.start()
-        for pool in self.pools.values():
+        for pool in self._distinct_pools():
             pool.start()
+        self.life.start(self.pools)
         for job in self.store.jobs(server_url=self.server_key):
             if resume_only is not None and job.job_id not in resume_only:
                 continue
             if job.state.finished or job.state is S.PAUSED or not self._take_over(job):
                 continue
-            if job.state.active or job.state in _WAITING - {S.QUEUED}:
-                try:
-                    job = self._move(job.job_id, S.QUEUED, note="resumed after restart")
-                except IllegalTransition:
+            if job.state.active or job.state in WAITING - {S.QUEUED}:
+                moved = self.life.try_move(job.job_id, S.QUEUED, note="resumed after restart")
+                if moved is None:
                     continue
+                job = moved
                 log.info("resuming job %s at stage %s", job.job_id, job.stage,
                          extra={"job_id": job.job_id, "file": job.path})
             if job.state is S.QUEUED:
-                self._enqueue(job)
+                self.life.enqueue(job)
 
     def shutdown(self, wait: bool = True) -> None:
-        with self._lock:
-            self._closing = True
-            controls = list(self._controls.values())
-        for control in controls:
-            control.stop("shutdown")
-        for pool in self.pools.values():
+        self.life.close()
+        pools = self._distinct_pools()
+        for pool in pools:
             pool.stop(wait=False)
         if wait:
-            for pool in self.pools.values():
+            for pool in pools:
                 pool.stop(wait=True)
         self.scheduler.stop()
         self.backend.close()
@@ -147,61 +140,95 @@ class JobManager:
 
     @property
     def closing(self) -> bool:
-        return self._closing
+        return self.life.closing
 
     # ---- queueing ---------------------------------------------------------------------
 
     def add_files(self, paths: Iterable[str], *, user_id: str | None = None,
                   session_id: str | None = None, session_title: str | None = None,
-                  recorded_at: str | None = None) -> list[Job]:
-        session_id = session_id or ("" if session_title else self.default_session_id)
-        if not session_id and not session_title:
-            # One session per batch, created on first upload (see StageRunner.session_for).
-            session_title = time.strftime("Upload %Y-%m-%d %H:%M")
-        jobs = [self.new_job(path, user_id=user_id, session_id=session_id,
-                             session_title=session_title, recorded_at=recorded_at)
-                for path in paths]
-        return self.queue_many(jobs)
+                  recorded_at: str | None = None, batch_title: str | None = None) -> list[Job]:
+        """The window's way in: ``submit`` where an unreadable file still gets a job (it
+        fails in validation, where the user sees why and can re-select it)."""
+        request = Request(user_id, session_id, session_title, recorded_at)
+        added = self.submit(paths, request, batch_title=batch_title, queue_unreadable=True)
+        return [a.job for a in added if a.job is not None]
+
+    def submit(self, files: Iterable[str], request: Request | None = None, *,
+               batch_title: str | None = None, force: bool = False,
+               queue_unreadable: bool = False) -> list[Added]:
+        """Add files for upload, one ``Added`` per name, in order (a file named twice is
+        one job). A file the store knows continues its job (``known.py``) unless
+        ``force``; new jobs are committed before this returns. New jobs without a session
+        share one: ``batch_title``, else ``batch.batch_title()``."""
+        request = request or Request()
+        user = request.user_id or self.default_user_id or self._signed_in_user()
+        session = request.session_id or ("" if request.session_title
+                                         else self.default_session_id)
+        title = request.session_title or ("" if session else
+                                          batch_title or batch.batch_title())
+        names = [(file, os.path.abspath(file)) for file in files]
+        idents: dict[str, FileIdentity | AppError] = {}
+        for _, path in names:
+            if path not in idents:  # the same file named twice is one job
+                idents[path] = _identity(path, queue_unreadable)
+        stored = {} if force else self.store.find_many(
+            [(i.path, i.size, i.mtime_ns) for i in idents.values()
+             if isinstance(i, FileIdentity) and i.size >= 0], self.server_key)
+        outcome: dict[str, Added] = {}
+        new: list[Job] = []
+        for path, ident in idents.items():
+            if isinstance(ident, AppError):
+                outcome[path] = Added(path, None, error=ident)
+                continue
+            known = known_job(stored.get((ident.path, ident.size, ident.mtime_ns), []),
+                              request, user, session)
+            if known is not None:
+                outcome[path] = Added(path, self._continue(known), known=True)
+            else:
+                new.append(self._job(ident, request, session, title))
+        queued = {job.path: Added(job.path, job) for job in self.queue_many(new)}
+        return [replace(outcome.get(path) or queued[path], file=file) for file, path in names]
+
+    def _continue(self, job: Job) -> Job:
+        """A known job: retried when it failed, resumed when paused, else left to run."""
+        if job.state in (S.FAILED, S.CANCELLED):
+            self.retry(job.job_id)
+        elif job.state is S.PAUSED:
+            self.resume(job.job_id)
+        return job
+
+    def _signed_in_user(self) -> str | None:
+        try:
+            return self.backend.user_id()
+        except AppError:  # not signed in (yet): compare the explicit parameters only
+            return None
+
+    def _job(self, ident: FileIdentity, request: Request, session: str, title: str) -> Job:
+        return Job(job_id=uuid.uuid4().hex, path=ident.path, size=ident.size,
+                   mtime_ns=ident.mtime_ns, server_url=self.server_key,
+                   user_id=request.user_id or self.default_user_id, session_id=session,
+                   session_title=title, recorded_at=request.recorded_at,
+                   idempotency_key=str(uuid.uuid4()))
 
     def new_job(self, path: str, *, user_id: str | None = None, session_id: str | None = None,
                 session_title: str | None = None, recorded_at: str | None = None) -> Job:
-        """A job for ``path`` (not yet stored). A file that vanished before it was queued
-        still gets a job, which fails in validation with FILE_NOT_FOUND."""
+        """A job for ``path`` (not yet stored); an unreadable file gets one too."""
         path = os.path.abspath(path)
         try:
-            size, mtime_ns = integrity.file_identity(path)
-        except Exception:
-            size, mtime_ns = -1, -1
-        return Job(job_id=uuid.uuid4().hex, path=path, size=size, mtime_ns=mtime_ns,
-                   server_url=self.server_key, user_id=user_id or self.default_user_id,
-                   session_id=session_id or "", session_title=session_title or "",
-                   recorded_at=recorded_at, idempotency_key=str(uuid.uuid4()))
-
-    def queue(self, job: Job) -> Job:
-        return self.queue_many([job])[0]
+            ident = FileIdentity.of(path)
+        except AppError:
+            ident = FileIdentity(path, -1, -1)
+        return self._job(ident, Request(user_id, None, None, recorded_at), session_id or "",
+                         session_title or "")
 
     def queue_many(self, jobs: list[Job]) -> list[Job]:
         """Store the jobs (committed), then announce them, then hand them to workers."""
         jobs = self.store.add_many([replace(job, runner=self.claim.instance) for job in jobs])
         for job in jobs:
-            self._emit(JobAdded(job))
+            self.life.emit(JobAdded(job))
         for job in jobs:
-            self._enqueue(job)
+            self.life.enqueue(job)
         return jobs
-
-    def _enqueue(self, job: Job) -> None:
-        with self._lock:
-            if self._closing:
-                return
-        self.waits.batch_add(job.job_id)
-        if self.waits.sign_in_pending and job.stage in (Stage.UPLOAD, Stage.PROCESS) \
-                and self.interactive:
-            self.waits.park_for_sign_in(job.job_id)
-            return
-        pool = {Stage.VALIDATE: "analyse", Stage.ANALYSE: "analyse", Stage.UPLOAD: "upload",
-                Stage.PROCESS: "process"}.get(job.stage)
-        if pool is not None and self._started:
-            self.pools[pool].submit(job.job_id)
 
     # ---- queries ----------------------------------------------------------------------
 
@@ -218,20 +245,20 @@ class JobManager:
 
     def pause(self, job_id: str | None = None) -> None:
         for jid in self._targets(job_id):
-            self._stop_or_move(jid, "pause", S.PAUSED)
+            self.life.stop(jid, "pause", S.PAUSED)
 
     def resume(self, job_id: str | None = None) -> None:
         targets = [job_id] if job_id else [j.job_id for j in self.store.jobs(states={S.PAUSED})]
         for jid in targets:
-            self._requeue(jid, {S.PAUSED}, "resumed")
+            self.life.requeue(jid, {S.PAUSED}, "resumed")
 
     def cancel(self, job_id: str) -> None:
-        self._stop_or_move(job_id, "cancel", S.CANCELLED)
+        self.life.stop(job_id, "cancel", S.CANCELLED)
 
     def retry(self, job_id: str) -> None:
         """From the stage that failed, original parameters; a stored upload URL means
         the upload continues from the server's offset."""
-        self._requeue(job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0)
+        self.life.requeue(job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0)
 
     def retry_all_failed(self) -> int:
         failed = self.store.jobs(states={S.FAILED})
@@ -242,13 +269,11 @@ class JobManager:
     def remove(self, job_id: str) -> None:
         """Forget the job; a partial upload it leaves on the server is discarded (tus
         termination, in the background): nobody can resume it any more."""
-        control = self._controls.get(job_id)
-        if control is not None:
-            control.stop("cancel")
+        self.life.ask_to_stop(job_id, "cancel")
         job = self.store.get(job_id)
         self.store.remove(job_id)
         self.throttle.forget(job_id)
-        self._emit(JobRemoved(job_id))
+        self.life.emit(JobRemoved(job_id))
         if job is not None and job.upload_url and not job.video_id:
             self._discard_upload(job_id, self.backend.local_url(job.upload_url) or job.upload_url)
 
@@ -256,9 +281,7 @@ class JobManager:
         """On the scheduler thread, once the job's worker has let go (a PATCH still
         running would otherwise meet the DELETE); after ~5 s, regardless."""
         def attempt(left: int) -> None:
-            with self._lock:
-                busy = job_id in self._controls
-            if busy and left > 0:
+            if self.life.busy(job_id) and left > 0:
                 self.scheduler.at(time.time() + 0.1, lambda: attempt(left - 1))
             else:
                 self.backend.client.discard_upload(url)
@@ -268,12 +291,13 @@ class JobManager:
     def reselect(self, job_id: str, new_path: str) -> None:
         """The file as it is now, from the start: new identity, new upload."""
         new_path = os.path.abspath(new_path)
-        size, mtime_ns = integrity.file_identity(new_path)
-        self._requeue(job_id, {S.FAILED, S.CANCELLED, S.PAUSED}, f"re-selected {new_path}",
-                      stage=Stage.VALIDATE, path=new_path, size=size, mtime_ns=mtime_ns,
-                      analysis=None, sha256=None, upload_url=None, video_id=None,
-                      server_sha256=None, bytes_sent=0, attempts=0, reupload_count=0,
-                      idempotency_key=str(uuid.uuid4()))
+        ident = FileIdentity.of(new_path)
+        self.life.requeue(job_id, {S.FAILED, S.CANCELLED, S.PAUSED}, f"re-selected {new_path}",
+                          stage=Stage.VALIDATE, path=new_path, size=ident.size,
+                          mtime_ns=ident.mtime_ns,
+                          analysis=None, sha256=None, upload_url=None, video_id=None,
+                          server_sha256=None, bytes_sent=0, attempts=0, reupload_count=0,
+                          idempotency_key=str(uuid.uuid4()))
 
     def sign_in_completed(self) -> None:
         self.waits.sign_in_completed()
@@ -287,54 +311,7 @@ class JobManager:
 
     def wait_idle(self, job_ids: Iterable[str], timeout: float | None = None) -> bool:
         """Block until every job in ``job_ids`` is finished (CLI); False on timeout."""
-        ids = set(job_ids)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._finished:
-            while True:
-                pending = [j for j in ids if (job := self.store.get(j)) is not None
-                           and not job.state.finished
-                           and job.state is not S.PAUSED]
-                if not pending:
-                    return True
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._finished.wait(0.5 if left is None else min(0.5, left))
-
-    # ---- used by the stage runner -----------------------------------------------------
-
-    def _emit(self, event: Event) -> None:
-        try:
-            self._on_event(event)
-        except Exception:
-            log.exception("event callback failed for %s", type(event).__name__)
-
-    def _move(self, job_id: str, to: JobState, **kw: Any) -> Job:
-        job = self.store.transition(job_id, to, **kw)
-        self._emit(JobChanged(job))
-        if to.finished or to is S.PAUSED:
-            with self._finished:
-                self._finished.notify_all()
-            self.waits.job_moved(job)
-        return job
-
-    def control_for(self, job_id: str) -> Control:
-        with self._lock:
-            control = Control()
-            reason = "shutdown" if self._closing else self._requested.get(job_id)
-            if reason:
-                control.stop(reason)
-            self._controls[job_id] = control
-            return control
-
-    def release(self, job_id: str, control: Control) -> None:
-        job = self.store.get(job_id)
-        with self._lock:
-            # The next stage may already run with its own control: leave that one be.
-            if self._controls.get(job_id) is control:
-                del self._controls[job_id]
-            if job is None or job.state.finished or job.state is S.PAUSED:
-                self._requested.pop(job_id, None)  # the request was carried out
+        return self.life.wait_finished(job_ids, timeout)
 
     # ---- internals --------------------------------------------------------------------
 
@@ -343,26 +320,6 @@ class JobManager:
             return [job_id]
         return [j.job_id for j in self.store.jobs() if not j.state.finished
                 and j.state is not S.PAUSED]
-
-    def _stop_or_move(self, job_id: str, reason: str, target: JobState) -> None:
-        with self._lock:
-            control = self._controls.get(job_id)
-        if control is not None:
-            with self._lock:
-                self._requested[job_id] = reason
-            control.stop(reason)  # the worker moves the job when its stage stops
-            return
-        try:
-            self._move(job_id, target, allowed_from=_WAITING | ({S.PAUSED} if target is
-                                                                  S.CANCELLED else set()),
-                       note=f"{reason} by user")
-        except IllegalTransition:
-            with self._lock:
-                control = self._controls.get(job_id)
-            if control is not None:  # a worker picked it up meanwhile
-                with self._lock:
-                    self._requested[job_id] = reason
-                control.stop(reason)
 
     def _take_over(self, job: Job) -> bool:
         """Make this manager the job's runner unless a live process runs it."""
@@ -375,18 +332,11 @@ class JobManager:
             return False
         return self.store.claim(job.job_id, me, expected=job.runner)
 
-    def _requeue(self, job_id: str, allowed: set[JobState], note: str, **changes: Any) -> None:
-        with self._lock:
-            self._requested.pop(job_id, None)  # resumed / retried: an old request is void
-        changes["runner"] = self.claim.instance  # the user asked this window (or run) to
-        try:
-            job = self._move(job_id, S.QUEUED, allowed_from=allowed, note=note, **changes)
-        except IllegalTransition:
-            return
-        self._enqueue(job)
 
-
-def default_store(path: str | Path | None = None) -> JobStore:
-    from desktop_app import paths
-
-    return JobStore(path or paths.job_db_path())
+def _identity(path: str, queue_unreadable: bool) -> FileIdentity | AppError:
+    """The file's identity; for an unreadable one, why (or, ``queue_unreadable``, a
+    placeholder identity: the job fails in validation, saying why, where the user sees it)."""
+    try:
+        return FileIdentity.of(path)
+    except AppError as err:
+        return FileIdentity(path, -1, -1) if queue_unreadable else err

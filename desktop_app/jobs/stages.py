@@ -15,12 +15,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
+from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.control import Control, Stale, test_hook
 from desktop_app.jobs.failures import FailureHandler
+from desktop_app.jobs.lifecycle import Lifecycle
 from desktop_app.jobs.log import error_fields
 from desktop_app.jobs.model import (
     ConnectionState,
@@ -30,11 +31,11 @@ from desktop_app.jobs.model import (
     JobState,
     Stage,
 )
+from desktop_app.jobs.monitor import Monitor
+from desktop_app.jobs.pools import Throttle
 from desktop_app.jobs.store import IllegalTransition, JobNotFound
+from desktop_app.jobs.waits import Waits
 from desktop_app.transfer.retry import AttemptInfo
-
-if TYPE_CHECKING:
-    from desktop_app.jobs.manager import JobManager
 
 log = logging.getLogger(__name__)
 S = JobState
@@ -44,12 +45,18 @@ _LOCAL_ONLY = ("file", "thumbnail_path")
 
 
 class StageRunner:
-    def __init__(self, manager: JobManager, *, processing_timeout_s: float,
+    def __init__(self, life: Lifecycle, backend: Backend, waits: Waits, failures: FailureHandler,
+                 monitor: Monitor, throttle: Throttle, *, processing_timeout_s: float,
                  hook: Callable[[str, str], None] | None = None) -> None:
-        self.m = manager
+        self.life = life
+        self.store = life.store
+        self.backend = backend
+        self.waits = waits
+        self.failures = failures
+        self.monitor = monitor
+        self.throttle = throttle
         self.processing_timeout_s = processing_timeout_s
         self.hook = hook or test_hook
-        self.failures = FailureHandler(manager)
         self._session_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], str] = {}
 
@@ -77,8 +84,9 @@ class StageRunner:
             # File system, extension and content sniffing only: the analysis decodes the
             # whole file once and raises the decoder's codes (corrupt, codec) itself.
             inspect_file(job.path)
-            job = self.m._move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
-                               allowed_from={S.VALIDATING})
+            self.backend.check_file_type(job.path, ctl.token)  # no analysis for a refusal
+            job = self.life.move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
+                                 allowed_from={S.VALIDATING})
         else:
             job = self._enter(job, S.ANALYZING)
         integrity.check_unchanged(job)
@@ -99,19 +107,20 @@ class StageRunner:
         if thumb:
             analysis["thumbnail_path"] = self._save_thumbnail(job.job_id, thumb)
         integrity.check_unchanged(job)
-        job = self.m._move(job.job_id, S.QUEUED, stage=Stage.UPLOAD, allowed_from={S.ANALYZING},
-                           analysis=analysis, sha256=getattr(result, "sha256", None))
-        self.m._enqueue(job)
+        job = self.life.move(job.job_id, S.QUEUED, stage=Stage.UPLOAD,
+                             allowed_from={S.ANALYZING}, analysis=analysis,
+                             sha256=getattr(result, "sha256", None))
+        self.life.enqueue(job)
 
     def _upload(self, job: Job, ctl: Control) -> None:
         job = self._enter(job, S.UPLOADING)
         job_id = job.job_id
         integrity.check_unchanged(job)
-        backend = self.m.backend
+        backend = self.backend
         user_id = job.user_id or backend.user_id()
         session_id = job.session_id or self._session_for(job, user_id, ctl)
         if job.session_id != session_id or job.user_id != user_id:
-            job = self.m.store.update(job.job_id, session_id=session_id, user_id=user_id)
+            job = self.store.update(job.job_id, session_id=session_id, user_id=user_id)
         shared_analysis = ({k: v for k, v in job.analysis.items() if k not in _LOCAL_ONLY}
                            if job.analysis is not None else None)
         hooked = False
@@ -126,7 +135,7 @@ class StageRunner:
 
         def on_upload_url(url: str) -> None:
             # Persisted the moment it exists: a crash from here on resumes this upload.
-            self.m.store.update(job.job_id, upload_url=url)
+            self.store.update(job.job_id, upload_url=url)
 
         while True:
             try:
@@ -145,7 +154,7 @@ class StageRunner:
                 job = self._reupload(job, err)
                 continue
             self.hook("after_finish", job.job_id)
-            job = self.m.store.update(job_id, video_id=video.video_id,
+            job = self.store.update(job_id, video_id=video.video_id,
                                       server_sha256=video.sha256, bytes_sent=video.bytes,
                                       sha256=job.sha256 or video.local_sha256)
             integrity.check_unchanged(job)  # changed while it was being sent?
@@ -154,21 +163,21 @@ class StageRunner:
                 break
             if job.reupload_count >= 1:
                 self._discard(job.video_id)
-                self.m.store.update(job_id, video_id=None)
+                self.store.update(job_id, video_id=None)
                 raise mismatch
             job = self._reupload(job, mismatch)
-        self.m.waits.set_connection(ConnectionState.ONLINE)
-        self.m.monitor.record_success()
-        job = self.m._move(job.job_id, S.QUEUED, stage=Stage.PROCESS,
-                           allowed_from={S.UPLOADING, S.WAITING_RETRY})
-        self.m._enqueue(job)
+        self.waits.set_connection(ConnectionState.ONLINE)
+        self.monitor.record_success()
+        job = self.life.move(job.job_id, S.QUEUED, stage=Stage.PROCESS,
+                             allowed_from={S.UPLOADING, S.WAITING_RETRY})
+        self.life.enqueue(job)
 
     def _process(self, job: Job, ctl: Control) -> None:
         job = self._enter(job, S.PROCESSING)
         deadline = time.monotonic() + self.processing_timeout_s
         poll = POLL_S
         while True:
-            video = self.m.backend.client.get_video(job.video_id or "", cancel=ctl.token)
+            video = self.backend.client.get_video(job.video_id or "", cancel=ctl.token)
             self._back_to(job.job_id, S.PROCESSING)
             if video.status == "processed":
                 break
@@ -184,18 +193,18 @@ class StageRunner:
         mismatch = integrity.checksum_error(job, video.sha256 or job.server_sha256)
         if mismatch is not None:
             raise mismatch
-        self.m._move(job.job_id, S.DONE, stage=Stage.DONE,
-                     allowed_from={S.PROCESSING, S.WAITING_RETRY})
+        self.life.move(job.job_id, S.DONE, stage=Stage.DONE,
+                       allowed_from={S.PROCESSING, S.WAITING_RETRY})
         log.info("job %s done: video %s", job.job_id, job.video_id,
                  extra={"job_id": job.job_id, "file": job.path, "video_id": job.video_id})
 
     # ---- helpers ----------------------------------------------------------------------
 
     def _run(self, job_id: str, stage_fn: Callable[[Job, Control], None]) -> None:
-        job = self.m.store.get(job_id)
-        if job is None or job.state is not S.QUEUED or self.m.closing:
+        job = self.store.get(job_id)
+        if job is None or job.state is not S.QUEUED or self.life.closing:
             return
-        ctl = self.m.control_for(job_id)
+        ctl = self.life.control_for(job_id)
         try:
             stage_fn(job, ctl)
         except (Stale, JobNotFound):  # paused meanwhile, or removed by the user
@@ -206,31 +215,28 @@ class StageRunner:
             log.exception("unexpected error in job %s", job_id, extra={"job_id": job_id})
             self.failures.handle(job_id, unexpected(exc), ctl)
         finally:
-            self.m.release(job_id, ctl)
+            self.life.release(job_id, ctl)
 
     def _enter(self, job: Job, state: JobState) -> Job:
         try:
-            return self.m._move(job.job_id, state, allowed_from={S.QUEUED})
+            return self.life.move(job.job_id, state, allowed_from={S.QUEUED})
         except IllegalTransition:
             raise Stale() from None
 
     def _back_to(self, job_id: str, state: JobState) -> None:
         """After a retry wait, show the job as active again (first sign of progress)."""
-        job = self.m.store.get(job_id)
+        job = self.store.get(job_id)
         if job is not None and job.state is S.WAITING_RETRY:
-            try:
-                self.m._move(job_id, state, allowed_from={S.WAITING_RETRY})
-            except IllegalTransition:
-                pass
+            self.life.try_move(job_id, state, allowed_from={S.WAITING_RETRY})
 
     def _progress(self, job_id: str, stage: Stage, done: int, total: int) -> None:
-        emit, rate = self.m.throttle.check(job_id, done, total)
+        emit, rate = self.throttle.check(job_id, done, total)
         if emit:
             eta = (total - done) / rate if rate > 0 else None
-            self.m._emit(JobProgress(job_id, stage, done, total, rate, eta))
+            self.life.emit(JobProgress(job_id, stage, done, total, rate, eta))
 
     def _attempt(self, job_id: str, stage: Stage, info: AttemptInfo) -> None:
-        self.m.monitor.record_retry(info.resource, info.error_code)
+        self.monitor.record_retry(info.resource, info.error_code)
         log.warning("job %s: attempt %d of %d failed with %s%s", job_id, info.attempt,
                     info.max_attempts, info.error_code,
                     "" if info.final else f"; next in {info.delay_s:.1f} s",
@@ -239,25 +245,22 @@ class StageRunner:
                            "attempt": info.attempt, "delay_s": round(info.delay_s, 3)})
         if info.final:
             return
-        self.m.store.record_attempt(job_id, attempt=info.attempt, max_attempts=info.max_attempts,
-                                    error_code=info.error_code, delay_s=info.delay_s,
-                                    request_id=info.request_id, stage=stage)
-        self.m._emit(JobAttempt(job_id, info.attempt, info.max_attempts, info.error_code,
-                                info.delay_s, info.request_id))
-        self.m.waits.set_connection(ConnectionState.RETRYING, info.resource)
-        try:
-            self.m._move(job_id, S.WAITING_RETRY, note=f"attempt {info.attempt} of "
-                         f"{info.max_attempts} failed ({info.error_code}); next in "
-                         f"{info.delay_s:.1f} s")
-        except IllegalTransition:
-            pass
+        self.store.record_attempt(job_id, attempt=info.attempt, max_attempts=info.max_attempts,
+                                  error_code=info.error_code, delay_s=info.delay_s,
+                                  request_id=info.request_id, stage=stage)
+        self.life.emit(JobAttempt(job_id, info.attempt, info.max_attempts, info.error_code,
+                                  info.delay_s, info.request_id))
+        self.waits.set_connection(ConnectionState.RETRYING, info.resource)
+        self.life.try_move(job_id, S.WAITING_RETRY, note=f"attempt {info.attempt} of "
+                           f"{info.max_attempts} failed ({info.error_code}); next in "
+                           f"{info.delay_s:.1f} s")
 
     def _reupload(self, job: Job, err: AppError) -> Job:
         """The server stored other bytes than ours: send the file once more, afresh."""
         log.warning("job %s: %s; uploading once more", job.job_id, err.detail,
                     extra={"job_id": job.job_id, **error_fields(err)})
         self._discard(err.extra.get("video_id") or job.video_id)
-        return self.m.store.update(job.job_id, reupload_count=job.reupload_count + 1,
+        return self.store.update(job.job_id, reupload_count=job.reupload_count + 1,
                                    upload_url=None, video_id=None, server_sha256=None,
                                    idempotency_key=str(uuid.uuid4()))
 
@@ -265,7 +268,7 @@ class StageRunner:
         """Delete a copy the server got wrong (best effort: nothing depends on it)."""
         if video_id:
             try:
-                self.m.backend.client.delete_video(video_id)
+                self.backend.client.delete_video(video_id)
             except AppError as err:
                 log.warning("could not delete mismatched video %s: %s", video_id, err.code)
 
@@ -276,7 +279,7 @@ class StageRunner:
         job_id = job.job_id
         with self._session_lock:
             if key not in self._sessions:
-                session = self.m.backend.client.create_session(
+                session = self.backend.client.create_session(
                     user_id, job.session_title or None, job.recorded_at,
                     idempotency_key=str(uuid.uuid5(uuid.NAMESPACE_URL,
                                                    f"{job.idempotency_key}/session")),

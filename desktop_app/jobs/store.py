@@ -22,6 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -165,12 +166,27 @@ class JobStore:
 
     def find(self, *, path: str, size: int, mtime_ns: int, server_url: str) -> list[Job]:
         """Jobs for the same file (path, size, mtime) and server, newest first."""
+        return self.find_many([(path, size, mtime_ns)], server_url).get((path, size, mtime_ns), [])
+
+    def find_many(self, files: Iterable[tuple[str, int, int]], server_url: str
+                  ) -> dict[tuple[str, int, int], list[Job]]:
+        """``find`` for many (path, size, mtime_ns) at once, a query per 500 paths: a
+        drop of thousands of new files costs a few queries, not one each."""
+        wanted = set(files)
+        paths = sorted({path for path, _, _ in wanted})
+        found: dict[tuple[str, int, int], list[Job]] = {}
         with self._lock:
-            rows = self._db.execute(
-                "SELECT job_id FROM jobs WHERE path=? AND size=? AND mtime_ns=? AND server_url=?"
-                " ORDER BY created_at DESC, rowid DESC", (path, size, mtime_ns, server_url)
-            ).fetchall()
-            return [self._get(self._db, r["job_id"]) for r in rows]
+            for i in range(0, len(paths), 500):
+                part = paths[i:i + 500]
+                rows = self._db.execute(
+                    "SELECT job_id, path, size, mtime_ns FROM jobs WHERE server_url=? AND path IN"
+                    f" ({','.join('?' * len(part))}) ORDER BY created_at DESC, rowid DESC",
+                    (server_url, *part)).fetchall()
+                for row in rows:
+                    key = (row["path"], row["size"], row["mtime_ns"])
+                    if key in wanted:
+                        found.setdefault(key, []).append(self._get(self._db, row["job_id"]))
+        return found
 
     def history(self, job_id: str) -> list[dict[str, Any]]:
         with self._lock:

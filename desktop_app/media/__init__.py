@@ -7,7 +7,9 @@
     validate.py  validate_file / inspect_file / validate_job_fields / parse_timestamp
     metrics.py   per-sample brightness, contrast, sharpness; black/frozen segments, cuts
     analyse.py   analyse(path, progress=, cancel=) -> Analysis (one decode pass)
-    cli.py       the `validate` and `analyze` commands
+    formats.py   what counts as a video (the one list of file types)
+
+(The `validate` and `analyze` commands live in ``desktop_app.commands``.)
 
 The reference backend's cheaper check (a spot check: it decodes ~13 frames, not all):
 

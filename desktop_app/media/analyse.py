@@ -13,7 +13,6 @@ its ``VideoCapture``; decoder threads are capped in ``capture.open_capture``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -24,12 +23,12 @@ from typing import Any
 import cv2
 
 from desktop_app.errors import AppError
+from desktop_app.files import sha256_of
 from desktop_app.media.metrics import Sampler, Segment
 from desktop_app.media.probe import check_complete, decode_pass, open_video
 from desktop_app.media.validate import inspect_file
 
 STAGE = "analyse"
-_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -89,14 +88,11 @@ class _Hasher(threading.Thread):
         self.error: OSError | None = None
 
     def run(self) -> None:
-        h = hashlib.sha256()
+        cancel = self.cancel
         try:
             with open(self.path, "rb") as fh:
-                while chunk := fh.read(_CHUNK):
-                    if self.stop.is_set() or (self.cancel is not None and self.cancel.is_set()):
-                        return
-                    h.update(chunk)
-            self.digest = h.hexdigest()
+                self.digest = sha256_of(fh, stopped=lambda: self.stop.is_set() or (
+                    cancel is not None and cancel.is_set())) or ""
         except OSError as exc:
             self.error = exc
 

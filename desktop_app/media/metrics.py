@@ -87,9 +87,10 @@ class Sampler:
         hist = cv2.calcHist([gray], [0], None, [32], [0, 256])
         cv2.normalize(hist, hist, 1.0, 0.0, cv2.NORM_L1)
         diff = cut = None
-        if self._prev_gray is not None and self._prev_gray.shape == gray.shape:
-            diff = float(cv2.absdiff(gray, self._prev_gray).mean())
-            cut = float(cv2.compareHist(self._prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA))
+        prev_gray, prev_hist = self._prev_gray, self._prev_hist
+        if prev_gray is not None and prev_hist is not None and prev_gray.shape == gray.shape:
+            diff = float(cv2.absdiff(gray, prev_gray).mean())
+            cut = float(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA))
         self._prev_gray, self._prev_hist = gray, hist
         self.samples.append(Sample(t, brightness, contrast, sharpness, diff, cut))
         # Thumbnail: the sharpest well-exposed sample; the first sample if none is.

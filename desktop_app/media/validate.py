@@ -22,19 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.errors import AppError
+from desktop_app.media.formats import VIDEO_SUFFIXES
 from desktop_app.media.probe import MediaInfo, Opened, check_complete, decode_pass, open_video
 from desktop_app.media.sniff import HEAD_BYTES, Kind, Sniffed, sniff
 
 __all__ = [
-    "ALLOWED_EXTENSIONS", "FileFacts", "MediaInfo", "inspect_file", "parse_timestamp",
+    "FileFacts", "MediaInfo", "inspect_file", "parse_timestamp",
     "validate_file", "validate_job_fields",
 ]
 
 STAGE = "validate"
-ALLOWED_EXTENSIONS: frozenset[str] = frozenset({
-    ".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts",
-    ".m2ts", ".3gp", ".3g2", ".wmv", ".flv", ".ogv", ".mxf",
-})
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ def inspect_file(
                 else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a special file")
         raise _err("NOT_A_FILE", f"This is {kind}, not a video file.", f"mode {oct(st.st_mode)}: {p!r}", p)
     if check_extension:
-        allowed = _normalise_extensions(allowed_extensions) if allowed_extensions is not None else ALLOWED_EXTENSIONS
+        allowed = _normalise_extensions(allowed_extensions) if allowed_extensions is not None else VIDEO_SUFFIXES
         ext = Path(p).suffix.lower()
         if ext not in allowed:
             message = (f"Files ending in \u201c{ext}\u201d are not accepted as videos." if ext

@@ -118,10 +118,6 @@ class AuthSession:
     def tokens(self) -> Tokens | None:
         return self._tokens
 
-    @property
-    def signed_in(self) -> bool:
-        return self._tokens is not None
-
     def set(self, tokens: Tokens, *, persist: bool = True) -> None:
         self._tokens = tokens
         if persist and self.store is not None:
@@ -141,7 +137,3 @@ class AuthSession:
         tokens, self._tokens = self._tokens, None
         if tokens is not None and self.store is not None:
             self.store.delete(tokens.username)
-
-    def bearer(self) -> dict[str, str]:
-        tokens = self._tokens
-        return {"Authorization": f"Bearer {tokens.access_token}"} if tokens else {}

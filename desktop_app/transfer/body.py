@@ -8,51 +8,18 @@ limiter consulted; ``on_bytes`` gets the byte count of every piece handed to the
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 from desktop_app.checksum import new_checksum
 from desktop_app.errors import AppError
+from desktop_app.files import FileIdentity, sha256_of
 from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.limiter import BandwidthLimiter
 
 PIECE = 1024 * 1024  # fewer Python steps and send() calls per GiB
 LIMITED_PIECE = 64 * 1024  # under a bandwidth limit: smooth pacing and progress
-
-
-@dataclass(frozen=True)
-class FileIdentity:
-    path: str
-    size: int
-    mtime_ns: int
-
-    @classmethod
-    def of(cls, path: str) -> FileIdentity:
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise AppError("FILE_NOT_FOUND", f"No file at {path}.", file=path) from None
-        except PermissionError:
-            raise AppError("FILE_UNREADABLE", f"Permission denied: {path}.", file=path) from None
-        except OSError as exc:
-            raise AppError("FILE_UNREADABLE", f"{exc.strerror}: {path}.", file=path) from None
-        if not os.path.isfile(path):
-            raise AppError("NOT_A_FILE", f"{path} is not a regular file.", file=path)
-        return cls(path, st.st_size, st.st_mtime_ns)
-
-    def check(self) -> None:
-        """Raise FILE_CHANGED / FILE_NOT_FOUND when the file is no longer what we started with."""
-        try:
-            now = FileIdentity.of(self.path)
-        except AppError:
-            raise
-        if (now.size, now.mtime_ns) != (self.size, self.mtime_ns):
-            raise AppError("FILE_CHANGED", f"{self.path} was modified during the upload "
-                           f"(size {self.size} -> {now.size}).", file=self.path)
 
 
 def open_file(ident: FileIdentity):  # noqa: ANN201 - a binary file object
@@ -67,11 +34,10 @@ def open_file(ident: FileIdentity):  # noqa: ANN201 - a binary file object
 def stream_range(ident: FileIdentity, start: int, length: int, *, cancel: CancelToken,
                  limiter: BandwidthLimiter | None = None,
                  on_bytes: Callable[[int], None] | None = None,
-                 feed: Callable[[int, bytes], None] | None = None,
                  piece: int | None = None) -> Iterator[bytes]:
     """Yield ``length`` bytes of the file from ``start``, piece by piece."""
     piece = piece or (PIECE if limiter is None else LIMITED_PIECE)
-    ident.check()
+    ident.check("during the upload")
     with open_file(ident) as fh:
         fh.seek(start)
         left = length
@@ -83,30 +49,24 @@ def stream_range(ident: FileIdentity, start: int, length: int, *, cancel: Cancel
                                file=ident.path)
             if limiter is not None:
                 limiter.take(len(data), cancel)
-            if feed is not None:
-                feed(start + length - left, data)
             left -= len(data)
             yield data
             if on_bytes is not None:
                 on_bytes(len(data))
 
 
-def range_digest(ident: FileIdentity, start: int, length: int, algorithm: str,
-                 feed: Callable[[int, bytes], None] | None = None) -> bytes:
-    """Digest of a byte range (for ``Upload-Checksum``); ``feed`` sees the bytes too."""
+def range_digest(ident: FileIdentity, start: int, length: int, algorithm: str) -> bytes:
+    """Digest of a byte range (for ``Upload-Checksum``)."""
     h = new_checksum(algorithm)
     with open_file(ident) as fh:
         fh.seek(start)
-        pos, left = start, length
+        left = length
         while left > 0:
             data = fh.read(min(1 << 20, left))
             if not data:
                 raise AppError("FILE_CHANGED", f"{ident.path} became shorter during the upload.",
                                file=ident.path)
             h.update(data)
-            if feed is not None:
-                feed(pos, data)
-            pos += len(data)
             left -= len(data)
     return h.digest()
 
@@ -116,8 +76,7 @@ class WholeFileHash:
     (hashlib releases the GIL, so on two cores hashing costs the upload almost nothing).
 
     ``known``: the caller already hashed this file (the pipeline does, before uploading);
-    only its identity (size, mtime) is checked again. ``feed`` is kept for callers that
-    stream the bytes anyway; it is a no-op here.
+    only its identity (size, mtime) is checked again.
 
     Reading the file a second time costs little: the upload has just read it, so it is
     in the page cache.
@@ -136,18 +95,12 @@ class WholeFileHash:
             self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
             self._thread.start()
 
-    def feed(self, offset: int, data: bytes) -> None:
-        return None
-
     def _run(self) -> None:
-        h = hashlib.sha256()
+        cancel = self._cancel
         try:
             with open_file(self.ident) as fh:
-                while data := fh.read(1 << 20):
-                    if self._stop.is_set() or (self._cancel is not None and self._cancel.cancelled):
-                        return
-                    h.update(data)
-            self._digest = h.hexdigest()
+                self._digest = sha256_of(fh, stopped=lambda: self._stop.is_set() or (
+                    cancel is not None and cancel.cancelled))
         except AppError as err:
             self._error = err
 
@@ -163,7 +116,7 @@ class WholeFileHash:
                     self._cancel.raise_if_cancelled()
             if self._error is not None:
                 raise self._error
-        self.ident.check()  # modified while it was being sent or hashed?
+        self.ident.check("during the upload")  # modified while it was being sent or hashed?
         digest = self.known if self.known is not None else self._digest
         if digest is None:
             raise AppError("FILE_CHANGED", f"{self.ident.path} could not be hashed to the end.",
@@ -175,9 +128,8 @@ class ChecksumAhead:
     """Per-chunk digests, the next one computed on a side thread while the current chunk
     is on the wire, so checksumming stays off the upload's critical path.
 
-    One worker thread serves the whole upload: starting a thread per chunk made the
-    sender wait for the new thread to be scheduled (a few ms on a busy machine) before
-    every PATCH. ``close()`` lets it go."""
+    One worker thread serves the whole upload (a thread per chunk delayed every PATCH;
+    see tests/benchmarks/bench_upload.py). ``close()`` lets it go."""
 
     def __init__(self, ident: FileIdentity, algorithm: str) -> None:
         self.ident, self.algorithm = ident, algorithm

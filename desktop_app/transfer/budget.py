@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-TIMEOUT_CODES = frozenset({"NETWORK_TIMEOUT", "GATEWAY_TIMEOUT"})
+from desktop_app.errors import TIMEOUT_CODES
 
 
 @dataclass

@@ -76,7 +76,3 @@ def scope(token: CancelToken) -> Iterator[CancelToken]:
     finally:
         _current.reset(reset)
 
-
-def never_cancelled() -> CancelToken:
-    """A token nobody cancels, for callers that do not need one."""
-    return CancelToken()

@@ -45,26 +45,27 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from desktop_app.errors import AppError
+from desktop_app.errors import SIGN_IN_CODES, UPLOAD_GONE_CODES, AppError
+from desktop_app.files import FileIdentity
 from desktop_app.transfer import httperr
 from desktop_app.transfer.auth import AuthSession, Tokens
-from desktop_app.transfer.body import FileIdentity, WholeFileHash
-from desktop_app.transfer.breaker import BreakerEvent, BreakerRegistry
+from desktop_app.transfer.body import WholeFileHash
+from desktop_app.transfer.breaker import BreakerEvent, BreakerRegistry, BreakerState
 from desktop_app.transfer.budget import RetryBudget
-from desktop_app.transfer.cancel import CancelToken
+from desktop_app.transfer.cancel import CancelToken, scope
 from desktop_app.transfer.limiter import BandwidthLimiter
 from desktop_app.transfer.models import RemoteSession, ServerConfig, Video
 from desktop_app.transfer.multipart import multipart_kwargs
 from desktop_app.transfer.retry import AttemptInfo, RetryPolicy, call_with_retry
 from desktop_app.transfer.transport import make_http_client
-from desktop_app.transfer.tus import DEFAULT_CHUNK, GONE_CODES, TusUploader
+from desktop_app.transfer.tus import DEFAULT_CHUNK, TusUploader
 from desktop_app.transfer.tusproto import TUS_VERSION
 
 log = logging.getLogger("desktop_app.transfer")
 
 DEFAULT_TIMEOUTS = httpx.Timeout(connect=10.0, write=30.0, read=120.0, pool=30.0)
 API_PREFIX = "/api/v1"
-_AUTH_CODES = frozenset({"AUTH_REQUIRED", "TOKEN_EXPIRED", "TOKEN_INVALID"})
+CONFIG_RETRY_S = 30.0  # config_if_reachable: a failed attempt is not repeated sooner
 
 Progress = Callable[[int, int], None]
 OnAttempt = Callable[[AttemptInfo], None]
@@ -99,6 +100,7 @@ class BackendClient:
         self.http = http or make_http_client(self.timeouts)
         self._config: ServerConfig | None = None
         self._config_at = 0.0
+        self._config_failed_at = -CONFIG_RETRY_S
         self._config_lock = threading.Lock()
 
     def close(self) -> None:
@@ -151,23 +153,48 @@ class BackendClient:
             return tokens
 
     # -- plain endpoints --
-    def health(self) -> dict:
-        return _json(self._call("GET", "/health", auth=False))
-
-    def config(self, *, force: bool = False) -> ServerConfig:
+    def config(self, *, force: bool = False, cancel: CancelToken | None = None) -> ServerConfig:
         """``GET /config``, cached ``config_ttl_s``; applies the server's retry_policy
         (within 3-5 attempts) and breaker cooldown."""
         with self._config_lock:
-            fresh = time.monotonic() - self._config_at < self.config_ttl_s
-            if self._config is not None and fresh and not force:
+            if self._config is not None and self._config_fresh() and not force:
                 return self._config
-            cfg = ServerConfig.from_dict(_json(self._call("GET", "/config", auth=False)))
-            self.policy = self.base_policy.from_server(cfg.retry_policy)
-            cooldown = cfg.retry_policy.get("breaker_cooldown_s")
-            if isinstance(cooldown, int | float) and not isinstance(cooldown, bool):
-                self.breakers.set_cooldown(float(cooldown))
-            self._config, self._config_at = cfg, time.monotonic()
-            return cfg
+            return self._use_config(_json(self._call("GET", "/config", auth=False,
+                                                     cancel=cancel)))
+
+    def config_if_reachable(self, cancel: CancelToken | None = None) -> ServerConfig | None:
+        """``GET /config`` without waiting on a server in trouble: the cached answer, else
+        one attempt (no retries; none while a breaker is open or within
+        ``CONFIG_RETRY_S`` of a failed one). None when the server cannot say now."""
+        with self._config_lock:
+            if self._config is not None and self._config_fresh():
+                return self._config
+            recent_failure = time.monotonic() - self._config_failed_at < CONFIG_RETRY_S
+            if recent_failure or any(b.state is not BreakerState.CLOSED
+                                     for b in self.breakers.all()):
+                return None
+            try:
+                with scope(cancel or CancelToken()):
+                    resp = self._send_authed("GET", self.api_url + "/config",
+                                             headers={"X-Retry-Attempt": "0"}, auth=False)
+                return self._use_config(_json(resp))
+            except AppError as err:
+                if err.code == "CANCELLED":
+                    raise
+                self._config_failed_at = time.monotonic()
+                return None
+
+    def _config_fresh(self) -> bool:
+        return time.monotonic() - self._config_at < self.config_ttl_s
+
+    def _use_config(self, data: dict) -> ServerConfig:
+        cfg = ServerConfig.from_dict(data)
+        self.policy = self.base_policy.from_server(cfg.retry_policy)
+        cooldown = cfg.retry_policy.get("breaker_cooldown_s")
+        if isinstance(cooldown, int | float) and not isinstance(cooldown, bool):
+            self.breakers.set_cooldown(float(cooldown))
+        self._config, self._config_at = cfg, time.monotonic()
+        return cfg
 
     def create_session(self, user_id: str, title: str | None = None,
                        recorded_at: str | None = None, *, idempotency_key: str | None = None,
@@ -199,7 +226,7 @@ class BackendClient:
             self._send_authed("DELETE", upload_url, headers={"Tus-Resumable": TUS_VERSION},
                               timeout=httpx.Timeout(5.0))
         except AppError as err:
-            if err.code in GONE_CODES:
+            if err.code in UPLOAD_GONE_CODES:
                 return True
             log.info("could not discard partial upload (%s); the server expires it", err.code)
             return False
@@ -226,7 +253,8 @@ class BackendClient:
         """
         cancel = cancel or CancelToken()
         ident = FileIdentity.of(path)
-        cfg = self.config()
+        cfg = self.config(cancel=cancel)
+        cfg.check_accepts(path)  # before a byte is sent
         if cfg.max_upload_bytes and ident.size > cfg.max_upload_bytes:
             raise AppError("FILE_TOO_LARGE", f"{ident.size} bytes is over the server's limit "
                            f"of {cfg.max_upload_bytes}.", file=path, http_status=413)
@@ -332,7 +360,7 @@ class BackendClient:
             if resp.status_code != 401 or not auth:
                 return httperr.check(resp, resource=resource)
             err = httperr.error_from_response(resp, resource=resource)
-            if err.code not in _AUTH_CODES:
+            if err.code not in SIGN_IN_CODES:
                 raise err
             if refreshed or token is None:
                 raise AppError("TOKEN_EXPIRED", "The server refused the sign-in; sign in again.",

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_app.errors import AppError
+from desktop_app.media.formats import describe, suffix_of
+
 
 @dataclass
 class ServerConfig:
@@ -33,6 +36,20 @@ class ServerConfig:
                    tus if isinstance(tus, str) and tus else None,
                    pos_int(data.get("chunk_size")),
                    policy if isinstance(policy, dict) else {}, data)
+
+    def check_accepts(self, path: str) -> None:
+        """INVALID_FILE_TYPE when the server's ``allowed_extensions`` leave out this file's
+        type (a server that sends no list accepts every type the app can read)."""
+        accepted = {e.lower() if e.startswith(".") else "." + e.lower()
+                    for e in self.allowed_extensions if e}
+        ext = suffix_of(path)
+        if not accepted or ext in accepted:
+            return
+        what = f"\u201c{ext}\u201d files" if ext else "files without an extension (like .mp4)"
+        raise AppError("INVALID_FILE_TYPE", f"extension {ext!r} is not in the server's "
+                       f"allowed_extensions {sorted(accepted)}", file=path,
+                       message=f"This server does not accept {what}; it accepts "
+                       f"{describe(accepted)}.")
 
 
 class _Mapping:

@@ -1,7 +1,7 @@
 """The single-request upload for small files: ``multipart/form-data`` streamed from disk.
 
 httpx reads the file object 64 KiB at a time; the reader below checks the cancel token,
-applies the bandwidth limit, reports progress and feeds the local sha256 on each read.
+applies the bandwidth limit and reports progress on each read.
 A fresh reader (and file handle) is made for every attempt.
 """
 
@@ -12,7 +12,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from desktop_app.transfer.body import FileIdentity, open_file
+from desktop_app.files import FileIdentity
+from desktop_app.transfer.body import open_file
 from desktop_app.transfer.cancel import CancelToken
 from desktop_app.transfer.limiter import BandwidthLimiter
 
@@ -20,12 +21,11 @@ from desktop_app.transfer.limiter import BandwidthLimiter
 class _Reader:
     def __init__(self, ident: FileIdentity, cancel: CancelToken,
                  limiter: BandwidthLimiter | None,
-                 progress: Callable[[int, int], None] | None,
-                 feed: Callable[[int, bytes], None] | None) -> None:
-        ident.check()
+                 progress: Callable[[int, int], None] | None) -> None:
+        ident.check("during the upload")
         self.ident = ident
         self._fh = open_file(ident)
-        self._cancel, self._limiter, self._progress, self._feed = cancel, limiter, progress, feed
+        self._cancel, self._limiter, self._progress = cancel, limiter, progress
         self._pos = 0
 
     def fileno(self) -> int:  # lets httpx compute Content-Length
@@ -46,8 +46,6 @@ class _Reader:
             return b""
         if self._limiter is not None:
             self._limiter.take(len(data), self._cancel)
-        if self._feed is not None:
-            self._feed(self._pos, data)
         self._pos += len(data)
         if self._progress is not None:
             self._progress(self._pos, self.ident.size)
@@ -62,10 +60,9 @@ class _Reader:
 
 def multipart_kwargs(ident: FileIdentity, fields: dict[str, Any], *, cancel: CancelToken,
                      limiter: BandwidthLimiter | None = None,
-                     progress: Callable[[int, int], None] | None = None,
-                     feed: Callable[[int, bytes], None] | None = None) -> dict[str, Any]:
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     name = os.path.basename(ident.path)
     ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    reader = _Reader(ident, cancel, limiter, progress, feed)
+    reader = _Reader(ident, cancel, limiter, progress)
     return {"files": {"video": (name, reader, ctype)},
             "data": {k: v for k, v in fields.items() if v is not None}}

@@ -1,4 +1,4 @@
-"""One retry loop for every request the app sends (built on tenacity).
+"""One retry loop for every request the app sends, composed from tenacity's strategies.
 
     result = call_with_retry(lambda attempt: send(attempt), policy=policy,
                              resource="PATCH /uploads/{id}", cancel=token,
@@ -12,11 +12,14 @@
 - never: 400/401/403/404/413/422, 500 INTERNAL_ERROR, CIRCUIT_OPEN, CANCELLED, file errors.
   (401 is handled once by the auth layer before it gets here.)
 
-Delays: full jitter over 1, 2, 4, 8 s ... capped at ``max_delay`` (30 s); a
-``Retry-After`` from the server wins, capped at 5 minutes. Sleeps wait on the cancel
-token, and the token is checked before every attempt, so cancel/pause acts within a
-second even mid-backoff. Every failed attempt is logged (code, delay, resource,
-request id) and reported to ``on_attempt`` as an :class:`AttemptInfo`.
+Delays: full jitter over 1, 2, 4, 8 s ... capped at ``max_delay`` (30 s)
+(``wait_random_exponential``); a ``Retry-After`` from the server wins, capped at 5
+minutes (``wait_retry_after``). It stops after ``max_attempts``, or sooner when the
+shared retry budget has no tokens left (``stop_when_budget_empty``). Sleeps wait on
+the cancel token, and the token is checked before every attempt, so cancel/pause acts
+within a second even mid-backoff. Every failed attempt is logged (code, delay,
+resource, request id) and reported to ``on_attempt`` as an :class:`AttemptInfo`
+(tenacity's ``before_sleep``, and once more, ``final``, when it gives up).
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import tenacity
+from tenacity import RetryCallState
 
-from desktop_app.errors import AppError, RetryClass
+from desktop_app.errors import BREAKER_NEUTRAL_CODES, AppError, RetryClass
 from desktop_app.transfer.breaker import CircuitBreaker
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken, scope
@@ -37,9 +41,6 @@ from desktop_app.transfer.cancel import CancelToken, scope
 log = logging.getLogger("desktop_app.transfer")
 T = TypeVar("T")
 
-# Retryable codes that say nothing about the server's health (breaker-neutral).
-_NEUTRAL_RETRYABLE = frozenset({"UPLOAD_OFFSET_MISMATCH", "REQUEST_IN_PROGRESS",
-                                "CHECKSUM_MISMATCH"})
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,74 @@ def is_retryable(err: AppError) -> bool:
 
 def counts_as_failure(err: AppError) -> bool:
     """Does this error count toward the circuit breaker?"""
-    return is_retryable(err) and err.code not in _NEUTRAL_RETRYABLE
+    return is_retryable(err) and err.code not in BREAKER_NEUTRAL_CODES
+
+
+def _error(rs: RetryCallState) -> AppError:
+    err = rs.outcome.exception() if rs.outcome is not None else None
+    assert isinstance(err, AppError)  # only AppErrors are retried (retry_if_exception)
+    return err
+
+
+class wait_full_jitter(tenacity.wait_random_exponential):  # noqa: N801 - tenacity's style
+    """tenacity's full jitter, uniform over [0, base * 2**(n-1) capped at max], with its
+    random source injectable (``rng``, for tests)."""
+
+    def __init__(self, policy: RetryPolicy,
+                 rng: Callable[[float, float], float] = random.uniform) -> None:
+        super().__init__(multiplier=policy.base_delay, max=policy.max_delay)
+        self.rng = rng
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        return self.rng(self.min, tenacity.wait_exponential.__call__(self, retry_state))
+
+
+class wait_retry_after(tenacity.wait.wait_base):  # noqa: N801
+    """The server's Retry-After (capped) when the error carries one, else ``backoff``."""
+
+    def __init__(self, backoff: tenacity.wait.wait_base, cap: float) -> None:
+        self.backoff, self.cap = backoff, cap
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        err = _error(retry_state)
+        if err.retry_after is not None:
+            return min(err.retry_after, self.cap)
+        return self.backoff(retry_state)
+
+
+def wait_for(policy: RetryPolicy,
+             rng: Callable[[float, float], float] = random.uniform) -> tenacity.wait.wait_base:
+    """The policy's wait: Retry-After, else exponential backoff (full jitter unless off)."""
+    backoff = (wait_full_jitter(policy, rng) if policy.jitter else
+               tenacity.wait_exponential(multiplier=policy.base_delay, max=policy.max_delay))
+    return wait_retry_after(backoff, policy.retry_after_cap)
 
 
 def delay_for(err: AppError, retry_number: int, policy: RetryPolicy,
               rng: Callable[[float, float], float] = random.uniform) -> float:
-    if err.retry_after is not None:
-        return min(err.retry_after, policy.retry_after_cap)
-    ceiling = policy.backoff(retry_number)
-    return rng(0.0, ceiling) if policy.jitter else ceiling
+    """The wait before retry ``retry_number`` (1 = the first retry) after ``err``."""
+    state = RetryCallState(None, None, (), {})  # type: ignore[arg-type]
+    state.attempt_number = retry_number
+    state.set_exception((type(err), err, None))
+    return wait_for(policy, rng)(state)
+
+
+class stop_when_budget_empty(tenacity.stop.stop_base):  # noqa: N801
+    """Stop when the shared retry budget cannot pay for another retry; what the
+    retries took is refunded when the call succeeds (``spent``)."""
+
+    def __init__(self, budget: RetryBudget) -> None:
+        self.budget = budget
+        self.spent = 0
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        err = _error(retry_state)
+        cost = self.budget.try_acquire(err.code)
+        if cost == 0:
+            err.extra["retry_budget"] = "exhausted"
+            return True
+        self.spent += cost
+        return False
 
 
 def call_with_retry(
@@ -118,16 +178,14 @@ def call_with_retry(
     on_attempt: Callable[[AttemptInfo], None] | None = None,
 ) -> T:
     policy = policy.clamped()
-    cancel = cancel or CancelToken()
-    spent = 0
-    state: dict[str, Any] = {}
+    token = cancel or CancelToken()
 
     def attempt_once(number: int) -> T:
-        cancel.raise_if_cancelled()
+        token.raise_if_cancelled()
         if breaker is not None:
             breaker.before_call()  # CIRCUIT_OPEN is not retried: the caller waits for the probe
         try:
-            with scope(cancel):  # sockets check it while they wait (transport.py)
+            with scope(token):  # sockets check it while they wait (transport.py)
                 result = fn(number)
         except AppError as err:
             err.extra["attempts"] = number + 1
@@ -142,56 +200,42 @@ def call_with_retry(
             breaker.record_success()
         return result
 
-    def should_retry(rs: tenacity.RetryCallState) -> bool:
-        exc = rs.outcome.exception() if rs.outcome else None
-        return isinstance(exc, AppError) and is_retryable(exc)
-
-    def wait(rs: tenacity.RetryCallState) -> float:
-        """Decide and record the retry here (tenacity runs wait before stop): the
-        delay, the budget and the log line all need the error."""
-        nonlocal spent
-        err = rs.outcome.exception() if rs.outcome else None
-        assert isinstance(err, AppError)
+    def report(rs: RetryCallState, delay: float, final: bool) -> None:
+        err = _error(rs)
         number = rs.attempt_number
-        final = number >= policy.max_attempts
-        reason = "attempts used up"
-        if not final and budget is not None:
-            cost = budget.try_acquire(err.code)
-            if cost == 0:
-                final, reason = True, "retry budget exhausted"
-                err.extra["retry_budget"] = "exhausted"
-            spent += cost
-        delay = 0.0 if final else delay_for(err, number, policy)
-        state["final"] = final
-        _report(resource, number, policy, err, delay, final, on_attempt)
-        if final:
-            log.warning("%s: giving up after attempt %d/%d (%s): %s", resource, number,
-                        policy.max_attempts, reason, err.code)
-            if breaker is not None and counts_as_failure(err):
-                breaker.record_exhausted()
-        return delay
+        if not final:
+            log.info("%s: attempt %d/%d failed with %s (request %s); retrying in %.2f s",
+                     resource, number, policy.max_attempts, err.code, err.request_id or "-",
+                     delay)
+        if on_attempt is not None:
+            on_attempt(AttemptInfo(resource, number, policy.max_attempts, err.code, delay,
+                                   err.request_id, err.retry_after, final))
 
-    def stop(rs: tenacity.RetryCallState) -> bool:
-        return bool(state.get("final"))
+    def give_up(rs: RetryCallState) -> NoReturn:
+        err = _error(rs)
+        report(rs, 0.0, True)
+        reason = ("retry budget exhausted" if err.extra.get("retry_budget") == "exhausted"
+                  else "attempts used up")
+        log.warning("%s: giving up after attempt %d/%d (%s): %s", resource, rs.attempt_number,
+                    policy.max_attempts, reason, err.code)
+        if breaker is not None and counts_as_failure(err):
+            breaker.record_exhausted()
+        raise err
 
+    stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
+    paid = stop_when_budget_empty(budget) if budget is not None else None
+    if paid is not None:
+        stop = stop | paid  # the budget is asked only when attempts remain
     retrying = tenacity.Retrying(
-        retry=should_retry, stop=stop, wait=wait, sleep=cancel.sleep, reraise=True,
-    )
+        retry=tenacity.retry_if_exception(
+            lambda exc: isinstance(exc, AppError) and is_retryable(exc)),
+        stop=stop, wait=wait_for(policy), sleep=token.sleep,
+        before_sleep=lambda rs: report(rs, rs.upcoming_sleep, False),
+        retry_error_callback=give_up)
     result: Any = None
     for attempt in retrying:
         with attempt:
             result = attempt_once(attempt.retry_state.attempt_number - 1)
     if budget is not None:
-        budget.on_success(spent)
+        budget.on_success(paid.spent if paid is not None else 0)
     return result
-
-
-def _report(resource: str, number: int, policy: RetryPolicy, err: AppError, delay: float,
-            final: bool, on_attempt: Callable[[AttemptInfo], None] | None) -> None:
-    if not final:
-        log.info("%s: attempt %d/%d failed with %s (request %s); retrying in %.2f s",
-                 resource, number, policy.max_attempts, err.code, err.request_id or "-", delay)
-    info = AttemptInfo(resource, number, policy.max_attempts, err.code, delay,
-                       err.request_id, err.retry_after, final)
-    if on_attempt is not None:
-        on_attempt(info)

@@ -34,14 +34,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from desktop_app.errors import AppError
+from desktop_app.errors import UPLOAD_GONE_CODES, AppError
+from desktop_app.files import FileIdentity
 from desktop_app.transfer import httperr
-from desktop_app.transfer.body import (
-    ChecksumAhead,
-    FileIdentity,
-    WholeFileHash,
-    stream_range,
-)
+from desktop_app.transfer.body import ChecksumAhead, WholeFileHash, stream_range
 from desktop_app.transfer.breaker import BreakerRegistry
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken
@@ -63,7 +59,6 @@ from desktop_app.transfer.tusproto import (
 log = logging.getLogger("desktop_app.transfer")
 
 DEFAULT_CHUNK = 8 * 1024 * 1024
-GONE_CODES = frozenset({"UPLOAD_NOT_FOUND", "UPLOAD_EXPIRED", "NOT_FOUND"})  # start again
 MAX_RESTARTS = 2
 
 @dataclass
@@ -149,7 +144,7 @@ class TusUploader:
             except AppError as err:
                 err.with_context(file=path)
                 err.extra["attempts"] = up.attempts
-                if up.url is None or err.code not in GONE_CODES \
+                if up.url is None or err.code not in UPLOAD_GONE_CODES \
                         or up.restarts >= MAX_RESTARTS:
                     raise
                 up.restarts += 1

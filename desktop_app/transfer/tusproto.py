@@ -45,8 +45,10 @@ def plain_sender(http: httpx.Client, headers: dict[str, str] | None = None) -> S
     def send(method: str, url: str, *, headers: dict[str, str], body: Body = None,
              timeout: httpx.Timeout | None = None) -> httpx.Response:
         content = body() if callable(body) else body
-        kw = {"timeout": timeout} if timeout is not None else {}
-        return http.request(method, url, headers={**extra, **headers}, content=content, **kw)
+        if timeout is None:
+            return http.request(method, url, headers={**extra, **headers}, content=content)
+        return http.request(method, url, headers={**extra, **headers}, content=content,
+                            timeout=timeout)
 
     return send
 

@@ -8,6 +8,17 @@ minus the interval is the longest stall a user would feel. Runs offscreen with
 isolated XDG dirs (nothing of the user's is touched), against the real
 embedded backend and the real job manager. Targets: stall <= 50 ms in (a) and
 (b); 5,000 rows inserted <= 1 s; window shown <= 1.5 s from process start.
+
+What this benchmark found, and the code it shaped (``gui/wiring.py``):
+
+* the longest stalls while thousands of files were added were full cyclic-GC
+  collections, triggered by the many new jobs: each walked every long-lived object
+  (the start-up's modules, classes and Qt wrappers; a large drop's jobs and rows),
+  40-100 ms holding the GIL the window waits for. ``freeze_long_lived()`` (gc.freeze)
+  after start-up and after a drop of 500+ files took them out of the collector's sight;
+* loading cv2 holds the GIL ~130 ms (dlopen + module init): left to the first analysis
+  it froze the window at the first drop, so ``warm_heavy_imports()`` does it on the
+  start-up thread after the window shows.
 """
 
 from __future__ import annotations

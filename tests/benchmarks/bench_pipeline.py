@@ -113,15 +113,12 @@ def curl_seconds(server, clips: list[Path]) -> float:
 
 def run_pipeline(server, clips: list[Path], workdir: Path) -> tuple[float, float]:
     """(seconds until every clip is uploaded and verified, seconds until DONE)."""
-    from desktop_app.jobs.backend import Backend
-    from desktop_app.jobs.connect import RedactingAuthSession
-    from desktop_app.jobs.manager import JobManager
     from desktop_app.jobs.model import JobChanged, JobState, Stage
-    from desktop_app.jobs.store import JobStore
-    from desktop_app.transfer.client import BackendClient
+    from desktop_app.session import Options, connect, job_store
+    from desktop_app.settings import Settings
 
-    client = BackendClient(server.url, auth=RedactingAuthSession())
-    client.sign_in(server.username, server.password)
+    session = connect(Settings(), Options(server=server.url, username=server.username,
+                                          password=server.password))
     uploaded: set[str] = set()
     done: set[str] = set()
     marks: dict[str, float] = {}
@@ -140,7 +137,8 @@ def run_pipeline(server, clips: list[Path], workdir: Path) -> tuple[float, float
                     done.add(job.job_id)
                 cond.notify_all()
 
-    manager = JobManager(JobStore(workdir / "jobs.db"), Backend(client), on_event=on_event)
+    manager = session.open_manager(on_event=on_event, interactive=True,
+                                   store=job_store(workdir / "jobs.db"))
     manager.start()
     started = time.perf_counter()
     manager.add_files([str(c) for c in clips], session_title="bench")

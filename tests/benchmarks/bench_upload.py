@@ -12,6 +12,10 @@
 
 Each client runs in its own process, so its peak RSS (``ru_maxrss``) is its own; times
 cover the upload only (not interpreter start-up or sign-in), for curl ``time_total``.
+
+Found with it: starting a thread for each chunk's checksum made the sender wait for the
+new thread to be scheduled (a few ms on a busy machine) before every PATCH, so
+``transfer/body.ChecksumAhead`` keeps one worker thread for the whole upload.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Shared by the job tests: an event recorder to wait on, a manager on a real server."""
+"""Shared by the job tests: an event recorder to wait on, a manager on a real server
+(built as the front ends build it, through ``desktop_app.session``)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_app.jobs.backend import Backend
-from desktop_app.jobs.connect import RedactingAuthSession
 from desktop_app.jobs.manager import JobManager
 from desktop_app.jobs.model import Event, JobChanged, JobState
-from desktop_app.jobs.store import JobStore
-from desktop_app.transfer.client import BackendClient
-from desktop_app.transfer.limiter import BandwidthLimiter
-from desktop_app.transfer.retry import RetryPolicy
+from desktop_app.session import Options, Session, connect, job_store
+from desktop_app.settings import Settings
 
 
 class Recorder:
@@ -58,20 +55,17 @@ def sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def client_for(server: Any, *, sign_in: bool = True, kbps: int | None = None,
-               url: str | None = None, **kw: Any) -> BackendClient:
-    client = BackendClient(url or server.url, auth=RedactingAuthSession(),
-                           policy=RetryPolicy(max_attempts=5),
-                           limiter=BandwidthLimiter.from_kbps(kbps), **kw)
-    if sign_in:
-        client.sign_in(server.username, server.password)
-    return client
+def session_for(server: Any, *, sign_in: bool = True, kbps: int | None = None) -> Session:
+    """The core as the CLI builds it for ``--server URL``, signed in as the server's user."""
+    creds = {"username": server.username, "password": server.password} if sign_in else {}
+    return connect(Settings(), Options(server=server.url, limit_kbps=kbps, **creds))
 
 
 def manager_for(server: Any, store_path: Path, recorder: Recorder, *,
-                client: BackendClient | None = None, **kw: Any) -> JobManager:
-    backend = Backend(client or client_for(server))
-    return JobManager(JobStore(store_path), backend, on_event=recorder, **kw)
+                session: Session | None = None, **kw: Any) -> JobManager:
+    session = session or session_for(server)
+    return session.open_manager(on_event=recorder, interactive=kw.pop("interactive", True),
+                                store=job_store(store_path), **kw)
 
 
 def server_videos(server: Any) -> list[dict[str, Any]]:

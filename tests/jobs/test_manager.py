@@ -24,7 +24,7 @@ from desktop_app.jobs.model import (
 )
 from desktop_app.jobs.store import JobStore
 from tests.fixtures.videos import make_video
-from tests.jobs.helpers import Recorder, client_for, manager_for, server_videos, sha256
+from tests.jobs.helpers import Recorder, manager_for, server_videos, session_for, sha256
 
 S = JobState
 
@@ -87,7 +87,7 @@ def test_pause_mid_upload_then_resume_continues_from_the_server_offset(
     srv = server_factory(chunk_size=256 * 1024)
     rec = Recorder()
     # Slow enough (1 MiB/s) that the upload is still running when we pause it.
-    manager = manager_for(srv, tmp_path / "jobs.db", rec, client=client_for(srv, kbps=1024))
+    manager = manager_for(srv, tmp_path / "jobs.db", rec, session=session_for(srv, kbps=1024))
     manager.start()
     try:
         (job,) = manager.add_files([str(big_clip)])
@@ -131,9 +131,10 @@ def test_cancel_then_retry_uploads_once(server, clips, tmp_path):
 
 def test_expired_sign_in_asks_once_and_every_job_resumes_after_sign_in(server, clips, tmp_path):
     rec = Recorder()
-    client = client_for(server, sign_in=False)
+    session = session_for(server, sign_in=False)
+    client = session.client
     client.auth.use_token("not-a-valid-token-0123456789abcdef")
-    manager = manager_for(server, tmp_path / "jobs.db", rec, client=client)
+    manager = manager_for(server, tmp_path / "jobs.db", rec, session=session)
     manager.start()
     try:
         jobs = manager.add_files([str(c) for c in clips], user_id="local")
@@ -244,7 +245,7 @@ def test_shutdown_mid_upload_keeps_the_job_and_next_start_finishes_it_once(
         server_factory, big_clip, tmp_path):
     srv = server_factory(chunk_size=256 * 1024)
     rec = Recorder()
-    first = manager_for(srv, tmp_path / "jobs.db", rec, client=client_for(srv, kbps=1024))
+    first = manager_for(srv, tmp_path / "jobs.db", rec, session=session_for(srv, kbps=1024))
     first.start()
     (job,) = first.add_files([str(big_clip)])
     rec.wait(lambda ev: any(isinstance(e, JobProgress) and e.stage is Stage.UPLOAD
@@ -294,7 +295,7 @@ def test_transient_fault_is_a_row_state_with_attempt_events_not_a_failure(server
 def test_pause_all_then_resume_all_and_remove(server_factory, big_clip, clips, tmp_path):
     srv = server_factory(chunk_size=256 * 1024)
     rec = Recorder()
-    manager = manager_for(srv, tmp_path / "jobs.db", rec, client=client_for(srv, kbps=1024),
+    manager = manager_for(srv, tmp_path / "jobs.db", rec, session=session_for(srv, kbps=1024),
                           upload_workers=1)
     manager.start()
     try:
@@ -332,7 +333,7 @@ def test_removing_a_job_mid_upload_discards_its_partial_upload_on_the_server(
         server_factory, big_clip, tmp_path):
     srv = server_factory(chunk_size=256 * 1024)
     rec = Recorder()
-    manager = manager_for(srv, tmp_path / "jobs.db", rec, client=client_for(srv, kbps=1024))
+    manager = manager_for(srv, tmp_path / "jobs.db", rec, session=session_for(srv, kbps=1024))
     manager.start()
     try:
         (job,) = manager.add_files([str(big_clip)])
@@ -348,3 +349,43 @@ def test_removing_a_job_mid_upload_discards_its_partial_upload_on_the_server(
         manager.shutdown()
     assert not os.path.exists(row["path"])  # the partial bytes are gone from the server's disk
     assert server_videos(srv) == []
+
+
+def test_readding_a_failed_file_retries_its_job_instead_of_queueing_a_second(
+        server, clips, tmp_path):
+    rec = Recorder()
+    manager = manager_for(server, tmp_path / "jobs.db", rec)
+    server.inject_fault("POST", "/sessions/*/videos", status=500, error_code="INTERNAL_ERROR",
+                        count=1)
+    manager.start()
+    try:
+        (job,) = manager.add_files([str(clips[0])])
+        rec.wait(rec.state_reached(job.job_id, S.FAILED))
+        (again,) = manager.add_files([str(clips[0])])  # the window's drop, a second time
+        assert again.job_id == job.job_id
+        rec.wait(rec.state_reached(job.job_id, S.DONE))
+    finally:
+        manager.shutdown()
+    assert [j.job_id for j in manager.jobs()] == [job.job_id]
+    assert [v["sha256"] for v in server_videos(server)] == [sha256(clips[0])]
+    assert len(rec.of(JobAdded)) == 1
+
+
+def test_readding_paused_and_stored_files_resumes_and_reports_them_without_new_jobs(
+        server, clips, tmp_path):
+    rec = Recorder()
+    manager = manager_for(server, tmp_path / "jobs.db", rec)
+    (paused,) = manager.add_files([str(clips[0])])
+    manager.pause(paused.job_id)  # not started yet: paused at once
+    manager.start()
+    try:
+        (stored,) = manager.add_files([str(clips[1])])
+        rec.wait(rec.state_reached(stored.job_id, S.DONE))
+        again = manager.add_files([str(clips[0]), str(clips[1])])
+        assert [j.job_id for j in again] == [paused.job_id, stored.job_id]
+        rec.wait(rec.state_reached(paused.job_id, S.DONE))  # resumed by being added again
+    finally:
+        manager.shutdown()
+    assert sorted(j.job_id for j in manager.jobs()) == sorted([paused.job_id, stored.job_id])
+    assert sorted(v["sha256"] for v in server_videos(server)) == sorted(
+        [sha256(clips[0]), sha256(clips[1])])  # the stored one was not sent again

@@ -9,7 +9,8 @@ import shutil
 import cv2
 import pytest
 
-from desktop_app.media.validate import ALLOWED_EXTENSIONS, validate_file
+from desktop_app.media.formats import VIDEO_SUFFIXES as ALLOWED_EXTENSIONS
+from desktop_app.media.validate import validate_file
 from tests.fixtures.videos import run_ffmpeg
 
 # name, make_video kwargs, expected codec, container

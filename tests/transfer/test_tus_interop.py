@@ -48,6 +48,17 @@ def test_cli_upload_to_tus_server_stores_byte_identical_files(tus_node_server, t
     assert "Traceback" not in proc.stderr
 
 
+def test_plain_tus_server_without_config_takes_any_file_type(tus_node_server, tmp_path):
+    # No GET /config there: the server's accepted types are unknown, nothing is refused.
+    endpoint, store = tus_node_server
+    clip = random_file(tmp_path / "stream.ts", 2000)
+    proc = subprocess.run([sys.executable, "main.py", "upload", "--tus", endpoint, "--json",
+                           str(clip)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and record["ok"], proc.stderr
+    assert stored_file(store, record["url"]).read_bytes() == clip.read_bytes()
+
+
 def test_reset_at_half_resends_at_most_one_chunk(tus_node_server, fault_proxy, tmp_path):
     endpoint, store = tus_node_server
     proxy = fault_proxy(endpoint)

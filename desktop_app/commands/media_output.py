@@ -1,8 +1,8 @@
-"""``validate`` and ``analyze`` commands: one result per file, never a traceback.
+"""What ``validate`` and ``analyze`` print: one result per file, never a traceback.
 
 With ``--json`` each file gives exactly one line: ``{"file", "ok", "status",
-"error_code", "error", "hint", ...}`` plus what was learnt (analyze adds its
-metrics). Exit status 0 when every file is ok, 1 when any failed.
+"error_code", "error", "hint", ...}`` plus what was learnt; otherwise a short block per
+file and a summary. Exit status 0 when every file is ok, 1 when any failed.
 """
 
 from __future__ import annotations
@@ -30,26 +30,6 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} bytes"
-
-
-def _validate_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
-    from desktop_app.media.validate import validate_file, validate_job_fields
-
-    user_id, recorded_at = getattr(args, "user_id", None), getattr(args, "recorded_at", None)
-    if user_id is not None or recorded_at is not None:
-        validate_job_fields(user_id, recorded_at, require_user=user_id is not None)
-    return validate_file(path).to_dict()
-
-
-def _analyze_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
-    from desktop_app.media.analyse import analyse
-    from desktop_app.media.validate import inspect_file
-
-    inspect_file(path)  # the extension check that analyse() itself leaves to the caller
-    analysis = analyse(path)
-    data = analysis.to_dict()
-    data["thumbnail_bytes"] = len(analysis.thumbnail_jpeg)
-    return data
 
 
 def _record(path: str, stage: str, work: Callable[[str, argparse.Namespace], dict[str, Any]],
@@ -88,7 +68,9 @@ def _human(record: dict[str, Any], analyze: bool) -> str:
     return line
 
 
-def _run(args: argparse.Namespace, stage: str, work: Callable[[str, argparse.Namespace], dict[str, Any]]) -> int:
+def run_files(args: argparse.Namespace, stage: str,
+              work: Callable[[str, argparse.Namespace], dict[str, Any]]) -> int:
+    """One record per file, in order; exit 1 when any failed."""
     as_json = bool(getattr(args, "json", False))
     if not as_json and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # odd file names must not crash output
@@ -103,11 +85,3 @@ def _run(args: argparse.Namespace, stage: str, work: Callable[[str, argparse.Nam
     if not as_json and len(args.files) > 1:
         print(f"{len(args.files) - failed} ok, {failed} failed")
     return 1 if failed else 0
-
-
-def run_validate(args: argparse.Namespace) -> int:
-    return _run(args, "validate", _validate_one)
-
-
-def run_analyze(args: argparse.Namespace) -> int:
-    return _run(args, "analyse", _analyze_one)

@@ -1,4 +1,4 @@
-"""``python main.py upload --tus URL [--header NAME=VALUE]... [--json] FILE...``
+"""``upload --tus URL [--header NAME=VALUE]... [--json] FILE...``
 
 Uploads each file to any plain tus 1.0 endpoint (no sign-in, no sessions: extra headers
 carry whatever auth that server wants). With ``--json`` it prints one line per file:
@@ -16,11 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_app.errors import AppError, unexpected
-from desktop_app.transfer.client import DEFAULT_TIMEOUTS
-from desktop_app.transfer.limiter import BandwidthLimiter
-from desktop_app.transfer.retry import RetryPolicy
-from desktop_app.transfer.transport import make_http_client
-from desktop_app.transfer.tus import TusUploader
 
 log = logging.getLogger("desktop_app.transfer")
 
@@ -44,7 +39,13 @@ def _emit(args: argparse.Namespace, record: dict[str, Any]) -> None:
         print(f"{record['file']}: failed ({record['error_code']}): {record['error']}", flush=True)
 
 
-def run_tus_upload(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    from desktop_app.transfer.client import DEFAULT_TIMEOUTS
+    from desktop_app.transfer.limiter import BandwidthLimiter
+    from desktop_app.transfer.retry import RetryPolicy
+    from desktop_app.transfer.transport import make_http_client
+    from desktop_app.transfer.tus import TusUploader
+
     endpoint = args.tus
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -75,8 +76,8 @@ def run_tus_upload(args: argparse.Namespace) -> int:
                               attempts=int(err.extra.get("attempts", 0)))
             except Exception as exc:  # a bug: one line for the user, the traceback in the log
                 log.exception("unexpected failure uploading %s", path)
-                err = unexpected(exc)
-                record.update(error_code=err.code, error=err.message, attempts=1)
+                bug = unexpected(exc)
+                record.update(error_code=bug.code, error=bug.message, attempts=1)
             failed += not record["ok"]
             _emit(args, record)
     return 1 if failed else 0

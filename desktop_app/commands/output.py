@@ -1,0 +1,105 @@
+"""What the pipeline commands print, and their worker boundary.
+
+One line per file on stdout (``--json``: one JSON object, ``{"file", "ok", "job_id",
+"video_id", "sha256", "bytes", "attempts", "status", "error_code", "error"}`` plus
+``hint``, ``request_id`` and, for ``upload``, ``resumed`` or ``already_stored``);
+progress on stderr in text mode. A catalogue error becomes a line per file, a bug one
+UNEXPECTED_ERROR line (its traceback in the log), never a traceback on the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.errors import AppError, unexpected
+from desktop_app.jobs.model import STATE_LABELS, Event, Job, JobAttempt, JobChanged, JobState
+
+if TYPE_CHECKING:
+    from desktop_app.jobs.manager import JobManager
+    from desktop_app.jobs.store import JobStore
+
+log = logging.getLogger(__name__)
+S = JobState
+
+
+def print_record(args: argparse.Namespace, record: dict[str, Any]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(record), flush=True)
+    elif record["ok"]:
+        note = " (already stored)" if record.get("already_stored") else ""
+        print(f"{record['file']}: done{note}, video {record['video_id']}, "
+              f"sha256 {record['sha256']}", flush=True)
+    else:
+        hint = f" {record['hint']}" if record.get("hint") else ""
+        print(f"{record['file']}: failed ({record['error_code']}): {record['error']}{hint}",
+              flush=True)
+
+
+def error_record(file: str, err: AppError) -> dict[str, Any]:
+    return {"file": file, "ok": False, "job_id": None, "video_id": None, "sha256": None,
+            "bytes": None, "attempts": 0, "status": "failed", "error_code": err.code,
+            "error": err.message, "hint": err.hint, "request_id": err.request_id}
+
+
+def job_record(store: JobStore, job: Job, file: str | None = None, **extra: Any) -> dict[str, Any]:
+    retries = sum(1 for h in store.history(job.job_id) if h["kind"] == "attempt")
+    f = job.failure
+    return {"file": file or job.path, "ok": job.state is S.DONE, "job_id": job.job_id,
+            "video_id": job.video_id, "sha256": job.server_sha256 or job.sha256,
+            "bytes": job.size if job.size >= 0 else None,
+            "attempts": max(1 + retries, f.attempts if f else 0), "status": job.state.value,
+            "error_code": f.error_code if f else None, "error": f.message if f else None,
+            "hint": f.hint if f else None, "request_id": f.request_id if f else None, **extra}
+
+
+def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None:
+    """Text mode: state changes and retried attempts on stderr, so a long run is not
+    silent (stdout keeps one result line per file). JSON mode prints nothing extra."""
+    if getattr(args, "json", False):
+        return None
+    names: dict[str, str] = {}
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, JobChanged) and event.job.state is not S.QUEUED:
+            names[event.job.job_id] = event.job.file_name
+            print(f"{event.job.file_name}: {STATE_LABELS[event.job.state]}", file=sys.stderr,
+                  flush=True)
+        elif isinstance(event, JobAttempt):
+            print(f"{names.get(event.job_id, event.job_id)}: attempt {event.attempt} of "
+                  f"{event.max_attempts} failed ({event.error_code}); next in "
+                  f"{event.delay_s:.1f} s", file=sys.stderr, flush=True)
+
+    return on_event
+
+
+def guard(args: argparse.Namespace, files: list[str], fn: Callable[[], int]) -> int:
+    """The CLI's worker boundary: catalogue errors become per-file lines, a bug one line."""
+    from desktop_app.jobs.log import setup_logging
+
+    setup_logging()
+    try:
+        return int(fn())
+    except AppError as err:
+        failure = err
+    except Exception as exc:
+        log.exception("unexpected error in the %s command", args.command)
+        failure = unexpected(exc)
+    for file in files or [""]:
+        print_record(args, error_record(file, failure))
+    return 1
+
+
+def run_until_idle(manager: JobManager, ids: set[str], retry_ids: Iterable[str] = ()) -> None:
+    """Run these jobs (retrying ``retry_ids``) until each is finished or waiting."""
+    try:
+        manager.start(resume_only=ids)
+        for job_id in retry_ids:
+            manager.retry(job_id)
+        manager.wait_idle(ids)
+    finally:  # also on Ctrl-C: running stages stop and their jobs stay queued
+        manager.shutdown()

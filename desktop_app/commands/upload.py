@@ -1,0 +1,84 @@
+"""``upload [--server URL] [...] FILE...``: files through the whole pipeline.
+
+Prints one line per file (see ``output.py``); exit 0 when every file is stored, 1 when
+any failed, 2 for bad usage. Re-running ``upload`` on the same files resumes their
+unfinished jobs, retries their failed ones and reports files already stored as done
+without sending them again (the manager's rule, ``jobs/known.py``); ``--force``
+uploads anew. ``--tus URL`` uploads to a plain tus endpoint instead (``upload_tus.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop_app.commands.options import add_sign_in, attempts, positive_int
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("upload", help="upload files through the whole pipeline")
+    p.add_argument("--json", action="store_true", help="one JSON object per line per file")
+    p.add_argument("--tus", metavar="URL", help="upload to a plain tus 1.0 endpoint instead")
+    p.add_argument("--header", action="append", default=[], metavar="NAME=VALUE",
+                   help="extra request header for --tus (repeatable)")
+    add_sign_in(p)
+    p.add_argument("--user-id")
+    session = p.add_mutually_exclusive_group()
+    session.add_argument("--session", metavar="ID")
+    session.add_argument("--session-title", metavar="TITLE")
+    p.add_argument("--recorded-at")
+    p.add_argument("--attempts", type=attempts, help="retry attempts per request (3-5)")
+    p.add_argument("--chunk-size", type=positive_int, help="tus chunk size in bytes")
+    p.add_argument("--limit-kbps", type=positive_int, help="bandwidth limit in KiB/s")
+    p.add_argument("--force", action="store_true", help="upload again even if already stored")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.tus:
+        from desktop_app.commands import upload_tus
+
+        return upload_tus.run(args)
+    from desktop_app.commands.output import guard
+
+    return guard(args, list(args.files), lambda: _upload(args))
+
+
+def _upload(args: argparse.Namespace) -> int:
+    from desktop_app import settings as settings_mod
+    from desktop_app.commands.options import session_options
+    from desktop_app.commands.output import (
+        error_record,
+        job_record,
+        print_record,
+        progress_printer,
+        run_until_idle,
+    )
+    from desktop_app.jobs.control import test_hook
+    from desktop_app.jobs.known import Request
+    from desktop_app.session import connect
+
+    session = connect(settings_mod.load(), session_options(args))
+    try:
+        manager = session.open_manager(on_event=progress_printer(args), interactive=False)
+        request = Request(args.user_id, args.session, args.session_title, args.recorded_at)
+        added = manager.submit(args.files, request, force=args.force)  # committed first
+        ids = {a.job.job_id for a in added if a.job is not None and not a.already_stored}
+        test_hook("queued", ",".join(sorted(ids)))
+        run_until_idle(manager, ids)
+        failed = 0
+        for entry in added:
+            if entry.error is not None:
+                record = error_record(entry.file, entry.error)
+            elif entry.already_stored and entry.job is not None:
+                record = job_record(manager.store, entry.job, entry.file, already_stored=True)
+            else:
+                job = manager.store.get(entry.job.job_id) if entry.job else None
+                record = job_record(manager.store, job, entry.file,
+                                    resumed=entry.known) if job else {}
+            failed += not record.get("ok")
+            print_record(args, record)
+        return 1 if failed else 0
+    finally:
+        session.close()
