@@ -57,9 +57,10 @@ class HandlerMeter:
     """The longest time the window's own event handlers held the GUI thread: the part
     of a stall the app causes, as opposed to the OS or the GIL making it wait."""
 
-    TARGETS = (("desktop_app.gui.main_window", "MainWindow",
-                ("_on_events", "_handle_backlog", "_tick", "_on_intake", "_show_details")),
-               ("desktop_app.gui.queue_model", "JobRows", ("set_progress", "upsert")))
+    TARGETS = (("desktop_app.gui.threads.backlog", "EventBacklog", ("add", "_turn")),
+               ("desktop_app.gui.main_window", "MainWindow",
+                ("_tick", "_on_intake", "_show_details")),
+               ("desktop_app.gui.models.job_rows", "JobRows", ("set_progress", "upsert")))
 
     def __init__(self) -> None:
         import importlib
@@ -186,9 +187,9 @@ def like_the_app(fn, *args, **kwargs):
 
 
 def open_window(server):
-    from desktop_app.gui.bridge import EventBridge
-    from desktop_app.gui.dialogs import Dialogs
+    from desktop_app.gui.dialogs.factory import Dialogs
     from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.threads.bridge import EventBridge
     from desktop_app.gui.wiring import build_core
     from desktop_app.settings import Settings
 
@@ -212,8 +213,7 @@ def open_window(server):
 
 
 def close_window(window, core, bridge) -> None:
-    window._quitting = True
-    window.close()
+    window.close_without_asking()
     window.intake.wait()
     core.stop()
     bridge.stop()
@@ -244,7 +244,8 @@ def bench_upload(server, videos_dir: Path) -> None:
 
 
 def bench_5000(server, files_dir: Path, sample: Path) -> None:
-    from desktop_app.gui.queue_model import JobRows, Tab
+    from desktop_app.gui.models.columns import Tab
+    from desktop_app.gui.models.job_rows import JobRows
     from desktop_app.jobs.model import Job
 
     # Pure model cost: one batch of 5,000 jobs into the table model (one beginInsertRows).

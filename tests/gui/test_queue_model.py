@@ -6,8 +6,9 @@ import dataclasses
 import threading
 import time
 
-from desktop_app.gui.bridge import EventBridge
-from desktop_app.gui.queue_model import Col, JobRows, Tab
+from desktop_app.gui.models.columns import Col, Tab
+from desktop_app.gui.models.job_rows import JobRows
+from desktop_app.gui.threads.bridge import EventBridge
 from desktop_app.jobs.model import (
     FailureRecord,
     Job,

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.gui.error_dialog import ErrorDialog
-from desktop_app.gui.queue_model import Tab
+from desktop_app.gui.dialogs.error import ErrorDialog
+from desktop_app.gui.models.columns import Tab
 from desktop_app.jobs.model import STATE_LABELS, JobState
 from tests.fixtures.server import api_token
 from tests.gui.helpers import all_finished, drop, row_for, rows
@@ -30,7 +30,7 @@ def test_drop_mixed_files_and_folder_adds_videos_and_summarises_skips(
     readme = tmp_path / "readme.pdf"
     readme.write_bytes(b"%PDF-1.4")
     window = make_window()
-    window.actions_.toggle_pause()  # keep the jobs put: this test is about adding them
+    window.job_actions.toggle_pause()  # keep the jobs put: this test is about adding them
     drop(window, [folder, loose, readme])
     qtbot.waitUntil(lambda: "added" in window.status.summary_label.text(), timeout=10_000)
     assert window.status.summary_label.text() == "3 added, 3 skipped: not video files"
