@@ -19,13 +19,14 @@ from PySide6.QtWidgets import QLabel
 
 
 def tooltip(text: str) -> str:
-    """A tooltip showing ``text`` literally, spaces and line breaks kept.
+    """A tooltip showing ``text`` literally, laid out as a plain one is (spaces and line
+    breaks kept, no wrapping).
 
     Text with neither ``<`` nor ``&`` is never taken for rich text, so it stays as it
-    is (the model writes thousands of tooltips: the common case costs one scan)."""
+    is (the model writes thousands of tooltips: the common case costs two scans)."""
     if "<" not in text and "&" not in text:
         return text
-    return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'
+    return f'<p style="white-space:pre">{html.escape(text)}</p>'
 
 
 class _TextWidget(Protocol):
