@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 import desktop_app.gui
 from desktop_app.gui import plain
 from desktop_app.gui.models.columns import Col, Tab
+from desktop_app.settings import Settings
 from tests.gui.helpers import states
 
 # A folder and a file whose names are markup (no "/" in a name, so no closing tags).
@@ -61,8 +62,7 @@ def test_queue_file_tooltip_shows_a_path_with_markup_literally(
     folder.mkdir()
     clip = folder / HOSTILE_FILE
     shutil.copy(sample_video, clip)
-    window = make_window()
-    window.job_actions.toggle_pause()  # keep the row in the queue
+    window = make_window(Settings(bandwidth_limit_kbps=4))  # the row stays in the queue
     window.add_paths([str(clip)])
     qtbot.waitUntil(lambda: len(states(window)) == 1, timeout=10_000)
     view = window.queue_view

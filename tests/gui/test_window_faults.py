@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex
 from desktop_app.gui.dialogs.sign_in import SignInDialog
 from desktop_app.gui.models.columns import Col, Tab
 from desktop_app.jobs.model import JobState
+from desktop_app.settings import Settings
 from tests.gui.helpers import all_finished, drop, rows, states
 
 
@@ -149,8 +150,9 @@ def test_close_and_reopen_shows_the_same_jobs_in_the_same_states(
 
 def test_closing_with_work_in_flight_asks_once_and_keeps_the_jobs(
         make_window, qtbot, dialogs, sample_video):
-    window = make_window()
-    window.job_actions.toggle_pause()
+    # A slow link keeps the job in flight while the window closes (a paused job is not
+    # in flight, and an unthrottled one may be done before the question).
+    window = make_window(Settings(bandwidth_limit_kbps=4))
     drop(window, [sample_video])
     qtbot.waitUntil(lambda: len(states(window)) == 1, timeout=10_000)
     dialogs.answer_ask = False
