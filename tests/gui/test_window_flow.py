@@ -136,3 +136,26 @@ def test_five_thousand_files_dropped_at_once_end_as_five_thousand_rows(
                                          for name, tab in zip(("Queue", "Failed", "Completed"),
                                                               tabs, strict=True)],
                     timeout=5_000)
+
+
+def test_choosing_another_file_in_the_error_dialog_finishes_the_job(
+        make_window, qtbot, dialogs, tmp_path, corrupt_video, sample_video):
+    """The dialog that pops up for a failure acts on the job it stands for: "Choose
+    another file…" points the job at the new file, and it goes through to Done."""
+    from desktop_app.gui.dialogs.error import ACTION_RESELECT
+
+    broken = tmp_path / "take 7.mp4"
+    shutil.copy(corrupt_video, broken)
+    fixed = tmp_path / "take 7 (copied again).mp4"
+    shutil.copy(sample_video, fixed)
+    dialogs.reselect_path = str(fixed)
+    window = make_window()
+    drop(window, [broken])
+    qtbot.waitUntil(lambda: len(window.dialogs.of_type(ErrorDialog)) == 1, timeout=120_000)
+    dialog = window.dialogs.of_type(ErrorDialog)[0]
+    dialog.action_buttons[ACTION_RESELECT].click()
+    qtbot.waitUntil(lambda: all_finished(window, 1)
+                    and row_for(window, fixed.name) is not None, timeout=120_000)
+    assert [r["File"] for t in Tab for r in rows(window, t)] == [fixed.name]  # one row
+    tab, row = row_for(window, fixed.name)
+    assert tab is Tab.COMPLETED and row["Stage"] == "Done"

@@ -77,7 +77,9 @@ class JobRows(QObject):
 
     def upsert(self, jobs: list[Job]) -> None:
         """Add or update jobs; new ones are inserted in one batch per tab."""
-        new: dict[Tab, list[str]] = {t: [] for t in Tab}
+        # Rows to insert per tab, in order (a dict as an ordered set): a job can change
+        # tabs again before its row is inserted, when one batch carries its whole run.
+        new: dict[Tab, dict[str, None]] = {t: {} for t in Tab}
         followed = False
         for job in jobs:
             row = self.rows.get(job.job_id)
@@ -86,7 +88,7 @@ class JobRows(QObject):
                 self.rows[job.job_id] = Row(job)
                 self._count(job.job_id, job.state, 1)
                 self._tab[job.job_id] = tab
-                new[tab].append(job.job_id)
+                new[tab][job.job_id] = None
                 continue
             if job.updated_at < row.job.updated_at:
                 continue  # a stale snapshot (e.g. add_files' return value after a change)
@@ -100,12 +102,15 @@ class JobRows(QObject):
             if old is tab:
                 self.models[tab].rewrite(job.job_id)
             else:
-                self.models[old].remove_job(job.job_id)
+                if job.job_id in new[old]:
+                    del new[old][job.job_id]  # its row there is not inserted yet
+                else:
+                    self.models[old].remove_job(job.job_id)
                 self._tab[job.job_id] = tab
-                new[tab].append(job.job_id)
+                new[tab][job.job_id] = None
             followed = followed or job.job_id == self.followed
         for tab, ids in new.items():
-            self.models[tab].append_jobs(ids)
+            self.models[tab].append_jobs(list(ids))
         self._flush()
         if followed:
             self.job_updated.emit(self.followed)
