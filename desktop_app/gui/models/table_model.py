@@ -1,11 +1,9 @@
 """One tab's table: every cell's roles stored in Qt's own (C++) items.
 
-Painting never calls into Python: with a Python ``data``/``multiData``, each cell
-of a repaint (~130 visible) entered Python two or three times, and each entry
-waits for the GIL while worker threads run Python (up to a switch interval): one
-repaint of the queue took 100-350 ms with two busy workers, ~8 ms from these items.
-The Python side writes a row's texts when the row arrives or changes (the rows
-are few per event, and the GIL is already held then).
+Painting never calls into Python, because every call from Qt into Python waits for
+the GIL while worker threads run Python (figures: tests/benchmarks/bench_gui_models.py
+and bench_gui.py). The Python side writes a row's texts when the row arrives or
+changes (the rows are few per event, and the GIL is already held then).
 """
 
 from __future__ import annotations
@@ -53,8 +51,8 @@ class JobTableModel(QStandardItemModel):
     def row_of(self, job_id: str) -> int | None:
         if self._pos is None:
             # After a removal: a scan (in C, from the top, where finished jobs leave) is
-            # far cheaper than rebuilding the index of 5,000 rows for every finished job
-            # (~1 ms each, 30 ms for a burst of 25); rebuilt once lookups outnumber them.
+            # cheaper than rebuilding the index of 5,000 rows per finished job; the
+            # index is rebuilt once lookups outnumber removals.
             self._scans += 1
             if self._scans <= _SCANS_BEFORE_REINDEX:
                 try:
@@ -123,9 +121,8 @@ class JobTableModel(QStandardItemModel):
                        (min(d[0], row_n), max(d[1], row_n), min(d[2], *idx), max(d[3], *idx)))
 
     def flush(self) -> None:
-        """One dataChanged for every row changed since the last flush: emitting a signal
-        from Python releases the GIL, and taking it back waits up to a switch interval
-        while workers run Python (~4 ms each), so one per row per event added up."""
+        """One dataChanged for every row changed since the last flush: each emit from
+        Python can wait a switch interval for the GIL to come back."""
         d, self._dirty = self._dirty, None
         if d is not None:
             self.dataChanged.emit(self.index(d[0], d[2]), self.index(d[1], d[3]))

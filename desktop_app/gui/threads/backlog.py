@@ -1,12 +1,9 @@
 """Events handled on the GUI thread in short turns, so the window never stalls.
 
-Events handled per event-loop turn: slices of EVENTS_PER_SLICE until TURN_BUDGET_S has
-passed. While a drop of thousands of files is being committed, other threads contend
-for the GIL and the cores; a 5,000-job batch handled in one go froze the window for
->100 ms, and a fixed 100 per turn took 10-50 ms depending on the machine's load. A new
-row costs ~50-100 us (its cells are stored in Qt items); a wall-clock budget keeps a
-turn short however slow the machine is at the moment, and the window repaints and
-answers input between turns.
+Each event-loop turn handles slices of EVENTS_PER_SLICE until TURN_BUDGET_S has passed:
+a wall-clock budget, not a count, keeps a turn short however loaded the machine is,
+and the window repaints and answers input between turns (tests/benchmarks/bench_gui.py
+(b) has the figures).
 """
 
 from __future__ import annotations
@@ -29,9 +26,8 @@ class EventBacklog(QObject):
         self._handle = handle
         self._backlog: deque = deque()  # events not yet handled, in arrival order
         # The next turn is a (0 ms) timer, not a posted call: Qt delivers calls posted
-        # while it is delivering posted events in the same pass, so a backlog chained
-        # with singleShot(0) ran turn, repaint, turn, repaint... with no timer or input
-        # event in between (60-90 ms blocks during a large drop).
+        # while it is delivering posted events in the same pass, so turns chained with
+        # singleShot(0) ran back to back with no timer or input event in between.
         self._turn_timer = QTimer(self)
         self._turn_timer.setSingleShot(True)
         self._turn_timer.setInterval(0)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # A dropped folder of thousands is added in slices: each slice is one committed
 # transaction and one burst of JobAdded events, and the pause between slices hands
 # the GIL back, so neither this thread nor the window's row insertion holds the GUI
-# thread for long (5,000 at once stalled the window >100 ms).
+# thread for long.
 ADD_CHUNK = 250
 CHUNK_PAUSE_S = 0.005
 

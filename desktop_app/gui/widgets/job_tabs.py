@@ -7,9 +7,9 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
 
-# A tab label whose width changes relayouts the tab widget and its 5,000-row table
-# (~20 ms of Qt work, far more while rows are inserted); during a large drop the counts
-# change every turn, so the labels follow at most this often (and at once when idle).
+# A tab label whose width changes relayouts the tab widget and its 5,000-row table;
+# during a large drop the counts change every turn, so the labels follow at most this
+# often (and at once when idle).
 COUNTS_INTERVAL_MS = 300
 _NAMES = ("Queue", "Failed", "Completed")
 
