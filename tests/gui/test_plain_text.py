@@ -1,8 +1,10 @@
 """File names and server strings are shown as the raw characters, never rendered as HTML.
 
 A tooltip is shown by ``QToolTip`` in a label whose format is Qt's automatic one: text
-that *looks* like HTML (``Qt.mightBeRichText``) is rendered as HTML. These tests hover
-the real queue and read back what the tooltip label would show.
+that *looks* like HTML (``Qt.mightBeRichText``) is rendered as HTML. The first test
+hovers the real queue and reads back what the tooltip label shows; the helpers are
+checked against the rule each kind of text follows; a scan of desktop_app/gui/ finds
+any call that shows dynamic text without the helper (``gui/plain.py``).
 """
 
 from __future__ import annotations
