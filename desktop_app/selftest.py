@@ -112,9 +112,9 @@ def step_window(ctx: Context) -> str:
     """Build the real main window and show it (offscreen): Qt plugins, fonts, GUI code."""
     from desktop_app import settings as settings_mod
     from desktop_app.gui.app import make_app
-    from desktop_app.gui.bridge import EventBridge
-    from desktop_app.gui.dialogs import Dialogs
+    from desktop_app.gui.dialogs.factory import Dialogs
     from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.threads.bridge import EventBridge
 
     ctx.app = make_app()
     bridge = EventBridge()

@@ -1,16 +1,22 @@
 """The window: a thin PySide6 layer over the core (nothing outside this package imports Qt).
 
-    app.run_gui(args)        ``python main.py [--server URL] [FILE...]``
-    startup / wiring / core  the core started off the GUI thread after the window shows
-                             (embedded backend + local user when no server is configured)
-    bridge.EventBridge       manager events -> GUI thread, batched; progress coalesced ~10 Hz
-    calls.CallQueue          manager calls <- GUI, on one worker thread
-    queue_model              JobRows + one table model per tab (Queue/Failed/Completed), cells
-                             stored in Qt items so a repaint never calls Python
-    main_window, toolbar, status_bar, details_pane, timeline, failed_panel,
-                             progress_bar (the bar pixmaps of the Progress column)
-    attention                one dialog per cause, tray notifications
-    error_dialog, signin_dialog, settings_dialog, crash_dialog; dialogs.Dialogs (the factory
-                             tests answer); intake (folders walked off the GUI thread);
-                             single_instance (a second start hands its files over); tray
+    app.run_gui(args)     ``python main.py [--server URL] [FILE...]``
+    main_window           MainWindow: builds the parts below and connects them
+    plain                 the one helper for file and server text (never rendered as HTML)
+    startup / wiring / core   the core, started off the GUI thread after the window shows
+    threads/              bridge (manager events in, batched; progress ~10 Hz), calls
+                          (manager calls out, one worker), intake (folders walked off the
+                          GUI thread), backlog (events handled in ~6 ms turns)
+    models/               job_rows (the GUI's copy of every job) -> table_model (one per
+                          tab, cells stored in Qt items so a repaint never calls Python),
+                          columns (cell text), progress_bar (the bar pixmaps), formatting
+                          and analysis_view (no Qt)
+    widgets/              toolbar (typed action map), job_tabs, job_table, failed_panel,
+                          details_pane, timeline, status_bar, collapsible
+    control/              job_actions (what the user's commands do), attention (one dialog
+                          per cause, tray notifications): objects with signals
+    dialogs/              factory.Dialogs (every dialog goes through it; tests answer it),
+                          error, sign_in, settings, crash
+    desktop/              tray, single_instance (a second start hands its files over),
+                          window_state (size, layout and tab remembered)
 """

@@ -15,18 +15,19 @@ import os
 import signal
 import sys
 import time
+from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import APP_DISPLAY_NAME, APP_NAME
 from desktop_app import settings as settings_mod
-from desktop_app.gui import single_instance
-from desktop_app.gui.bridge import EventBridge
-from desktop_app.gui.crash_dialog import install_excepthook
-from desktop_app.gui.dialogs import Dialogs
+from desktop_app.gui.desktop import single_instance
+from desktop_app.gui.dialogs.crash import install_excepthook
+from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.startup import BackendStarter
+from desktop_app.gui.threads.bridge import EventBridge
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,7 @@ def _quit_on_signals(window: MainWindow) -> None:
     question asked, every job stays in the store and resumes next start."""
 
     def close(_signum: int, _frame: object) -> None:
-        window._quitting = True
-        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, window.close_without_asking)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, close)
@@ -64,12 +64,14 @@ def _quit_on_signals(window: MainWindow) -> None:
 
 
 def make_app() -> QApplication:
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    # instance() is typed as the core application; in this process it is always the widgets one.
+    app = cast(QApplication, QApplication.instance()
+               or QApplication([sys.argv[0] if sys.argv else APP_NAME]))
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -88,7 +90,7 @@ def run_gui(args: argparse.Namespace) -> int:
     dialogs = Dialogs()
     window = MainWindow(settings, bridge, dialogs)
     def show_crash(details: str) -> None:
-        from desktop_app.gui.crash_dialog import CrashDialog
+        from desktop_app.gui.dialogs.crash import CrashDialog
 
         dialogs.show(CrashDialog(details, window))
 

@@ -1,44 +1,49 @@
 """The main window: toolbar, Queue / Failed / Completed tabs, details pane, status bar.
 
-A thin layer: actions call the job manager through ``CallQueue`` (off the GUI
-thread), every change arrives as manager events through ``EventBridge``. Files are dropped
-anywhere on the window; folders are walked off the GUI thread by ``FileIntake``.
+A thin layer that builds its parts and connects them: actions call the job manager
+through ``CallQueue`` (off the GUI thread), every change arrives as manager events
+through ``EventBridge`` and is handled in short turns (``EventBacklog``). Files are
+dropped anywhere on the window; folders are walked off the GUI thread by ``FileIntake``.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
-
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QLabel,
-    QMainWindow,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
 )
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTableView, QWidget
 
-from desktop_app import APP_DISPLAY_NAME, paths
-from desktop_app.gui.attention import Attention
-from desktop_app.gui.bridge import EventBridge
-from desktop_app.gui.calls import CallQueue
+from desktop_app import APP_DISPLAY_NAME
+from desktop_app.gui.control.attention import Attention
+from desktop_app.gui.control.job_actions import JobActions
 from desktop_app.gui.core import Core
-from desktop_app.gui.details_pane import DetailsPane
-from desktop_app.gui.dialogs import Dialogs
-from desktop_app.gui.failed_panel import FailedPanel, make_table
-from desktop_app.gui.intake import FileIntake, IntakeResult
-from desktop_app.gui.job_actions import JobActions
-from desktop_app.gui.progress_bar import draw_ahead
-from desktop_app.gui.queue_model import JobRows, Tab
-from desktop_app.gui.status_bar import StatusBar
-from desktop_app.gui.toolbar import build_toolbar
+from desktop_app.gui.desktop import window_state
+from desktop_app.gui.dialogs.factory import Dialogs
+from desktop_app.gui.models.columns import Tab
+from desktop_app.gui.models.job_rows import JobRows
+from desktop_app.gui.models.progress_bar import draw_ahead
+from desktop_app.gui.models.table_model import JobTableModel
+from desktop_app.gui.threads.backlog import EventBacklog
+from desktop_app.gui.threads.bridge import EventBridge
+from desktop_app.gui.threads.calls import CallQueue
+from desktop_app.gui.threads.intake import FileIntake, IntakeResult
+from desktop_app.gui.widgets.details_pane import DetailsPane
+from desktop_app.gui.widgets.failed_panel import FailedPanel
+from desktop_app.gui.widgets.job_table import make_table
+from desktop_app.gui.widgets.job_tabs import JobTabs
+from desktop_app.gui.widgets.status_bar import StatusBar
+from desktop_app.gui.widgets.toolbar import MainAction, MainToolbar
 from desktop_app.gui.wiring import freeze_long_lived
+from desktop_app.jobs.api import JobManagerAPI
 from desktop_app.jobs.model import (
     ConnectionChanged,
-    ConnectionState,
+    Job,
     JobAdded,
     JobAttempt,
     JobChanged,
@@ -47,21 +52,8 @@ from desktop_app.jobs.model import (
 )
 from desktop_app.settings import Settings
 
-# Events handled per event-loop turn: slices of EVENTS_PER_SLICE until TURN_BUDGET_S has
-# passed. While a drop of thousands of files is being committed, other threads contend
-# for the GIL and the cores; a 5,000-job batch handled in one go froze the window for
-# >100 ms, and a fixed 100 per turn took 10-50 ms depending on the machine's load. A new
-# row costs ~50-100 us (its cells are stored in Qt items); a wall-clock budget keeps a
-# turn short however slow the machine is at the moment, and the window repaints and
-# answers input between turns.
-EVENTS_PER_SLICE = 25
-TURN_BUDGET_S = 0.006
 # A drop this large makes its jobs and rows long-lived objects for the GC (wiring).
 LARGE_DROP = 500
-# A tab label whose width changes relayouts the tab widget and its 5,000-row table
-# (~20 ms of Qt work, far more while rows are inserted); during a large drop the counts
-# change every turn, so the labels follow at most this often (and at once when idle).
-COUNTS_INTERVAL_MS = 300
 
 
 class _IntakeJobs:
@@ -75,34 +67,19 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings, bridge: EventBridge, dialogs: Dialogs | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.settings = settings
-        self.bridge = bridge
+        self.settings = settings  # one object, shared with the core and the job actions
         self.dialogs = dialogs or Dialogs()
         self.backend: Core | None = None
         self.rows = JobRows(self)
         self.intake = FileIntake(self)
         self.calls = CallQueue(self)
+        self.backlog = EventBacklog(self._handle, self)
         self._quitting = False
-        self._backlog: deque = deque()  # events not yet handled, in arrival order
-        # The next turn is a (0 ms) timer, not a posted call: Qt delivers calls posted
-        # while it is delivering posted events in the same pass, so a backlog chained
-        # with singleShot(0) ran turn, repaint, turn, repaint... with no timer or input
-        # event in between (60-90 ms blocks during a large drop).
-        self._backlog_timer = QTimer(self)
-        self._backlog_timer.setSingleShot(True)
-        self._backlog_timer.setInterval(0)
-        self._backlog_timer.timeout.connect(self._handle_backlog)
+        self._keyring_noted = False
         # The progress bars are drawn ahead, a few per turn, before uploads need them.
         self._bars_timer = QTimer(self)
         self._bars_timer.setInterval(0)
-        self._bars_timer.timeout.connect(
-            lambda: draw_ahead() and self._bars_timer.stop())
-        self._counts = (0, 0, 0)
-        self._counts_timer = QTimer(self)
-        self._counts_timer.setSingleShot(True)
-        self._counts_timer.setInterval(COUNTS_INTERVAL_MS)
-        self._counts_timer.timeout.connect(self._show_counts)
-        self._counts_shown_at = 0.0
+        self._bars_timer.timeout.connect(self._draw_bars_ahead)
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.setAccessibleName(APP_DISPLAY_NAME)
         self.setAcceptDrops(True)
@@ -112,19 +89,8 @@ class MainWindow(QMainWindow):
             self.queue_view.setColumnWidth(col, width)
         self.completed_view = make_table(self.rows.models[Tab.COMPLETED], "Completed uploads")
         self.completed_view.setColumnWidth(2, 150)
-        self.failed_panel = FailedPanel(self.rows.models[Tab.FAILED], self.job, self)
-        queue_page = QWidget()
-        qlayout = QVBoxLayout(queue_page)
-        qlayout.setContentsMargins(0, 0, 0, 0)
-        qlayout.addWidget(self.queue_view)
-        hint = QLabel("Drop video files or folders anywhere on this window, or press Ctrl+O.")
-        hint.setEnabled(False)
-        qlayout.addWidget(hint)
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Job lists")
-        self.tabs.addTab(queue_page, "Queue (0)")
-        self.tabs.addTab(self.failed_panel, "Failed (0)")
-        self.tabs.addTab(self.completed_view, "Completed (0)")
+        self.failed_panel = FailedPanel(self.rows.models[Tab.FAILED], self.rows.job, self)
+        self.tabs = JobTabs(self.queue_view, self.failed_panel, self.completed_view)
         self.details = DetailsPane()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.tabs)
@@ -134,17 +100,20 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
+        self.toolbar = MainToolbar(self)
+        self.addToolBar(self.toolbar)
 
-        self.actions_ = JobActions(self)
-        self.attention = Attention(self)
-        build_toolbar(self)
+        self.job_actions = JobActions(calls=self.calls, dialogs=self.dialogs, rows=self.rows,
+                                      settings=settings, window=self, add_paths=self.add_paths)
+        self.attention = Attention(self.dialogs, self)
+        self._connect_actions()
+        self._add_shortcuts()
 
-        self.rows.counts_changed.connect(self._on_counts)
+        self.rows.counts_changed.connect(self.tabs.set_counts)
         self.rows.job_updated.connect(self._on_job_updated)
-        bridge.events.connect(self._on_events)
+        bridge.events.connect(self.backlog.add)
         bridge.progress.connect(self.rows.set_progress)
         self.intake.finished.connect(self._on_intake)
-        self.status.retry_now.connect(self.actions_.probe_now)
         self.calls.failed.connect(lambda err: self.status.set_summary(f"{err.message} ({err.code})"))
         for view in (self.queue_view, self.failed_panel.view, self.completed_view):
             view.selectionModel().currentRowChanged.connect(
@@ -154,65 +123,85 @@ class MainWindow(QMainWindow):
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
         self.resize(1100, 720)
-        self._restore_geometry()
+        window_state.restore(self, self.splitter, self.tabs)
+
+    def _connect_actions(self) -> None:
+        """The toolbar, the failed panel, the status bar and attention, to what they ask."""
+        a, bar = self.job_actions, self.toolbar.action_map
+        for key, slot in ((MainAction.ADD_FILES, a.add_files), (MainAction.ADD_FOLDER, a.add_folder),
+                          (MainAction.PAUSE, a.toggle_pause), (MainAction.RETRY_ALL, a.retry_all),
+                          (MainAction.SETTINGS, a.open_settings)):
+            bar[key].triggered.connect(lambda _=False, s=slot: s())
+        self.toolbar.account_clicked.connect(lambda: a.sign_in(""))
+        a.paused_changed.connect(self.toolbar.set_paused)
+        a.summary.connect(self.status.set_summary)
+        a.signed_in.connect(self._on_signed_in)
+        panel = self.failed_panel
+        panel.retry_all_requested.connect(a.retry_all)
+        panel.retry_requested.connect(a.retry)
+        panel.remove_requested.connect(a.remove)
+        panel.reselect_requested.connect(a.reselect)
+        panel.details_requested.connect(a.show_details)
+        panel.bundle_requested.connect(a.export_bundle)
+        self.status.retry_now.connect(a.probe_now)
+        self.attention.sign_in_needed.connect(a.sign_in)
+        self.attention.chosen.connect(a.act_on)
+
+    def _add_shortcuts(self) -> None:
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        for i in range(3):  # Alt+1..3 switch tabs
+            tab_action = QAction(self)
+            tab_action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            tab_action.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
+            self.addAction(tab_action)
 
     # -- set-up -------------------------------------------------------------------------
     def set_backend(self, backend: Core) -> None:
         """The core is up (it starts after the window is shown)."""
         self.backend = backend
+        self.job_actions.set_core(backend)
         self.attention.tray.show_icon()
         self.rows.upsert(backend.initial_jobs if backend.initial_jobs is not None
                          else backend.manager.jobs())
         self.status.set_ready(backend.server_url)
-        self.set_account(backend.username)
+        self.toolbar.set_account(backend.username)
         self.intake.set_manager(backend.manager)
         self._bars_timer.start()
         self._tick()
         self.note_keyring()
         if not backend.username and not backend.embedded:
-            self.actions_.sign_in(f"Sign in to {backend.server_url} to upload.")
+            self.job_actions.sign_in(f"Sign in to {backend.server_url} to upload.")
+
+    def _draw_bars_ahead(self) -> None:
+        if draw_ahead():
+            self._bars_timer.stop()
 
     def note_keyring(self) -> None:
         """Said once: without a keyring the sign-in is not remembered after closing."""
         if self.backend is not None and self.backend.token_memory_only() \
-                and not getattr(self, "_keyring_noted", False) and not self.backend.embedded:
+                and not self._keyring_noted and not self.backend.embedded:
             self._keyring_noted = True
             self.status.set_summary("No keyring on this system: your sign-in is kept in memory "
                                     "until the app closes.")
 
-    def set_account(self, username: str) -> None:
-        self.account_button.setText(f"signed in: {username}" if username else "Sign in…")
+    def _on_signed_in(self, username: str) -> None:
+        self.toolbar.set_account(username)
+        self.note_keyring()
 
     @property
-    def manager(self):
+    def manager(self) -> JobManagerAPI | None:
         return self.backend.manager if self.backend else None
 
-    def job(self, job_id: str):
-        row = self.rows.rows.get(job_id)
-        return row.job if row else None
-
     # -- events -------------------------------------------------------------------------
-    def _on_events(self, batch: list) -> None:
-        self._backlog.extend(batch)
-        if not self._backlog_timer.isActive():  # else the next turn takes them
-            self._handle_backlog()
-
-    def _handle_backlog(self) -> None:
-        """Handle queued events for about TURN_BUDGET_S; the rest on the next turns."""
-        deadline = time.perf_counter() + TURN_BUDGET_S
-        while self._backlog:
-            n = min(EVENTS_PER_SLICE, len(self._backlog))
-            self._handle([self._backlog.popleft() for _ in range(n)])
-            if time.perf_counter() >= deadline:
-                break
-        if self._backlog:
-            self._backlog_timer.start()
-
     def events_pending(self) -> bool:
-        return bool(self._backlog)
+        return self.backlog.pending()
 
     def _handle(self, batch: list) -> None:
-        jobs = []
+        """One slice of the backlog, in order; consecutive job changes as one upsert."""
+        jobs: list[Job] = []
         for ev in batch:
             if isinstance(ev, _IntakeJobs):
                 # Only rows the events have not delivered (touching 5,000 known rows
@@ -240,11 +229,11 @@ class MainWindow(QMainWindow):
             elif isinstance(ev, ConnectionChanged):
                 self.status.set_connection(ev)
             else:
-                self.attention.event(ev)
+                self.attention.core_event(ev)
         if jobs:
             self._upsert(jobs)
 
-    def _upsert(self, jobs: list) -> None:
+    def _upsert(self, jobs: list[Job]) -> None:
         if not jobs:
             return
         before = {j.job_id: self.rows.rows[j.job_id].job.state
@@ -257,67 +246,37 @@ class MainWindow(QMainWindow):
     def _on_intake(self, result: IntakeResult) -> None:
         # Queued behind the JobAdded events for the same jobs: it adds only the rows they
         # did not deliver, and the summary line shows once the rows are there.
-        self._on_events([_IntakeJobs(result)])
+        self.backlog.add([_IntakeJobs(result)])
 
-    def _on_counts(self, queue: int, failed: int, completed: int) -> None:
-        self._counts = (queue, failed, completed)
-        if self._counts_timer.isActive():
+    def _on_current(self, view: QTableView, row: int) -> None:
+        model = view.model()
+        if row < 0 or not isinstance(model, JobTableModel):
             return
-        wait_ms = COUNTS_INTERVAL_MS - (time.monotonic() - self._counts_shown_at) * 1000
-        if wait_ms <= 0:
-            self._show_counts()
-        else:
-            self._counts_timer.start(int(wait_ms) + 1)
-
-    def _show_counts(self) -> None:
-        self._counts_shown_at = time.monotonic()
-        for i, (name, n) in enumerate(zip(("Queue", "Failed", "Completed"), self._counts,
-                                          strict=True)):
-            text = f"{name} ({n})"
-            if self.tabs.tabText(i) != text:
-                self.tabs.setTabText(i, text)
-
-    def _on_current(self, view, row: int) -> None:
-        if row < 0:
-            return
-        self._show_details(view.model().job_id(row))
+        self._show_details(model.job_id(row))
 
     def _on_job_updated(self, job_id: str) -> None:
         if job_id == self.details.job_id:
             self._show_details(job_id)
 
     def _show_details(self, job_id: str) -> None:
-        job = self.job(job_id)
+        job = self.rows.job(job_id)
         if job is None:
             return
         self.rows.followed = job_id  # its changes refresh the pane (_on_job_updated)
         self.details.show_job(job, self.details.history_for(job_id))
         if self.manager is not None:  # the history is read off the GUI thread
             self.calls.submit(self.manager.history, job_id,
-                              on_done=lambda h, jid=job_id: self.details.set_history(jid, h))
+                              on_done=lambda h: self.details.set_history(job_id, h))
 
     def _tick(self) -> None:
-        t = self.rows.tick()
-        # The manager reports "retrying" once, on the first failed attempt, and "online"
-        # only on a breaker change; what the user should see follows the rows.
-        # Rows held back by the breaker mean "unavailable" whatever came last.
-        state = self.status.connection.state
-        if t.waiting_server and state is not ConnectionState.UNAVAILABLE:
-            self.status.set_connection(self.status.last_unavailable
-                                       or ConnectionChanged(ConnectionState.UNAVAILABLE))
-        elif state is ConnectionState.RETRYING and not t.waiting_retry:
-            self.status.set_connection(ConnectionChanged(ConnectionState.ONLINE))
-        elif state is ConnectionState.ONLINE and t.waiting_retry:
-            self.status.set_connection(ConnectionChanged(ConnectionState.RETRYING))
-        self.status.refresh()
-        self.status.set_work(t.uploading, t.rate, t.left)
+        self.status.show_tally(self.rows.tick())
 
     # -- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
@@ -336,6 +295,12 @@ class MainWindow(QMainWindow):
     def work_in_flight(self) -> int:
         return self.rows.tick().in_flight
 
+    def close_without_asking(self) -> None:
+        """Close now, work in flight or not (Ctrl+C, logout): every job stays in the store
+        and resumes at the next start."""
+        self._quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         busy = self.work_in_flight()
         if busy and not self._quitting:
@@ -347,28 +312,9 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._quitting = True
-        self._save_geometry()
+        window_state.save(self, self.splitter, self.tabs)
         self._ticker.stop()
         self._bars_timer.stop()
         self.calls.stop()
         self.attention.close()
         event.accept()
-
-    def _qsettings(self) -> QSettings:
-        return QSettings(str(paths.state_dir() / "window.ini"), QSettings.Format.IniFormat)
-
-    def _save_geometry(self) -> None:
-        s = self._qsettings()
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("state", self.saveState())
-        s.setValue("splitter", self.splitter.saveState())
-        s.setValue("tab", self.tabs.currentIndex())
-
-    def _restore_geometry(self) -> None:
-        s = self._qsettings()
-        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
-                             ("splitter", self.splitter.restoreState)):
-            value = s.value(key)
-            if isinstance(value, QByteArray):
-                restore(value)
-        self.tabs.setCurrentIndex(int(s.value("tab", 0) or 0))

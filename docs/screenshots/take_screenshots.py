@@ -71,10 +71,10 @@ def main() -> int:
     _need_display()
 
     from desktop_app.gui.app import make_app
-    from desktop_app.gui.bridge import EventBridge
-    from desktop_app.gui.dialogs import Dialogs
-    from desktop_app.gui.error_dialog import ErrorDialog
+    from desktop_app.gui.dialogs.error import ErrorDialog
+    from desktop_app.gui.dialogs.factory import Dialogs
     from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.threads.bridge import EventBridge
     from desktop_app.gui.wiring import build_core
     from desktop_app.jobs.model import JobState
     from desktop_app.server.embedded import start_embedded_server
@@ -148,8 +148,7 @@ def main() -> int:
         settle(0.3)
         save(dialog, "error-dialog.png")
     finally:
-        window._quitting = True
-        window.close()
+        window.close_without_asking()
         window.intake.wait()
         core.stop()
         bridge.stop()
@@ -160,7 +159,7 @@ def main() -> int:
 
 
 def window_tab(index: int):
-    from desktop_app.gui.queue_model import Tab
+    from desktop_app.gui.models.columns import Tab
 
     return list(Tab)[index]
 

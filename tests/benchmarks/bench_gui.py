@@ -9,14 +9,30 @@ isolated XDG dirs (nothing of the user's is touched), against the real
 embedded backend and the real job manager. Targets: stall <= 50 ms in (a) and
 (b); 5,000 rows inserted <= 1 s; window shown <= 1.5 s from process start.
 
-What this benchmark found, and the code it shaped (``gui/wiring.py``):
+What these figures led to (desktop_app/gui/, each with one line of why in the code):
 
-* the longest stalls while thousands of files were added were full cyclic-GC
+- Cells stored in Qt items (models/table_model.py): with a Python ``data()``, one
+  repaint of the queue took 100-350 ms with two busy workers, ~8 ms from stored items.
+- Progress bars as pre-drawn pixmaps (models/progress_bar.py): a Python delegate's
+  ``paint`` waited for the GIL per visible row (~18 per repaint); drawing a bar on
+  demand cost the progress update that met a new percent ~5 ms.
+- One dataChanged per batch (table_model.flush): an emit from Python waits up to a
+  switch interval (~4 ms under load) for the GIL; one per row per event added up.
+- Row lookups after a removal scan the ids (table_model.row_of): rebuilding the index
+  of 5,000 rows per finished job cost ~1 ms each, 30 ms for a burst of 25.
+- Time-budgeted turns (threads/backlog.py): a 5,000-job batch handled at once froze
+  the window >100 ms, a fixed 100 events per turn took 10-50 ms depending on load; a
+  new row costs ~50-100 us. Turns chained with singleShot(0) ran back to back (60-90 ms
+  blocks), hence the 0 ms timer.
+- Files added in slices of 250 (threads/intake.py): 5,000 at once stalled >100 ms.
+- Tab counts at most every 300 ms (widgets/job_tabs.py): a label whose width changes
+  relayouts the 5,000-row table (~20 ms of Qt work, more while rows arrive).
+- The longest stalls while thousands of files were added were full cyclic-GC
   collections, triggered by the many new jobs: each walked every long-lived object
   (the start-up's modules, classes and Qt wrappers; a large drop's jobs and rows),
   40-100 ms holding the GIL the window waits for. ``freeze_long_lived()`` (gc.freeze)
   after start-up and after a drop of 500+ files took them out of the collector's sight;
-* loading cv2 holds the GIL ~130 ms (dlopen + module init): left to the first analysis
+- Loading cv2 holds the GIL ~130 ms (dlopen + module init): left to the first analysis
   it froze the window at the first drop, so ``warm_heavy_imports()`` does it on the
   start-up thread after the window shows.
 """
@@ -68,9 +84,10 @@ class HandlerMeter:
     """The longest time the window's own event handlers held the GUI thread: the part
     of a stall the app causes, as opposed to the OS or the GIL making it wait."""
 
-    TARGETS = (("desktop_app.gui.main_window", "MainWindow",
-                ("_on_events", "_handle_backlog", "_tick", "_on_intake", "_show_details")),
-               ("desktop_app.gui.queue_model", "JobRows", ("set_progress", "upsert")))
+    TARGETS = (("desktop_app.gui.threads.backlog", "EventBacklog", ("add", "_turn")),
+               ("desktop_app.gui.main_window", "MainWindow",
+                ("_tick", "_on_intake", "_show_details")),
+               ("desktop_app.gui.models.job_rows", "JobRows", ("set_progress", "upsert")))
 
     def __init__(self) -> None:
         import importlib
@@ -197,9 +214,9 @@ def like_the_app(fn, *args, **kwargs):
 
 
 def open_window(server):
-    from desktop_app.gui.bridge import EventBridge
-    from desktop_app.gui.dialogs import Dialogs
+    from desktop_app.gui.dialogs.factory import Dialogs
     from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.threads.bridge import EventBridge
     from desktop_app.gui.wiring import build_core
     from desktop_app.settings import Settings
 
@@ -223,8 +240,7 @@ def open_window(server):
 
 
 def close_window(window, core, bridge) -> None:
-    window._quitting = True
-    window.close()
+    window.close_without_asking()
     window.intake.wait()
     core.stop()
     bridge.stop()
@@ -255,7 +271,8 @@ def bench_upload(server, videos_dir: Path) -> None:
 
 
 def bench_5000(server, files_dir: Path, sample: Path) -> None:
-    from desktop_app.gui.queue_model import JobRows, Tab
+    from desktop_app.gui.models.columns import Tab
+    from desktop_app.gui.models.job_rows import JobRows
     from desktop_app.jobs.model import Job
 
     # Pure model cost: one batch of 5,000 jobs into the table model (one beginInsertRows).

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from desktop_app.gui.bridge import EventBridge
-from desktop_app.gui.dialogs import Dialogs
+from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.threads.bridge import EventBridge
 from desktop_app.gui.wiring import build_core
 from desktop_app.settings import Settings
 
@@ -105,8 +105,7 @@ class WindowMaker:
             return
         _, core, bridge = entry
         if window.isVisible():
-            window._quitting = True  # the close question has its own test
-            window.close()
+            window.close_without_asking()  # the close question has its own test
         window.intake.wait()
         core.stop()  # type: ignore[attr-defined]
         bridge.stop()

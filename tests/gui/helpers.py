@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.queue_model import Col, Tab
+from desktop_app.gui.models.columns import Col, Tab
 from desktop_app.jobs.model import JobState
 
 

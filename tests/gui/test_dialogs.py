@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QApplication, QLabel
 from desktop_app import paths
 from desktop_app import settings as settings_mod
 from desktop_app.errors import spec
-from desktop_app.gui.crash_dialog import CrashDialog, install_excepthook
-from desktop_app.gui.error_dialog import ACTION_RESELECT, ErrorDialog, ErrorInfo
-from desktop_app.gui.settings_dialog import SettingsDialog
-from desktop_app.gui.signin_dialog import SignInDialog
+from desktop_app.gui.dialogs.crash import CrashDialog, install_excepthook
+from desktop_app.gui.dialogs.error import ACTION_RESELECT, ErrorDialog, ErrorInfo
+from desktop_app.gui.dialogs.settings import SettingsDialog
+from desktop_app.gui.dialogs.sign_in import SignInDialog
 from desktop_app.gui.wiring import make_client
 from desktop_app.jobs.model import FailureRecord
 from desktop_app.settings import Settings

@@ -7,8 +7,8 @@ import zipfile
 
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.gui.error_dialog import ErrorDialog
-from desktop_app.gui.queue_model import Tab
+from desktop_app.gui.dialogs.error import ErrorDialog
+from desktop_app.gui.models.columns import Tab
 from desktop_app.jobs.model import JobState
 from tests.gui.helpers import all_finished, drop, rows, states
 

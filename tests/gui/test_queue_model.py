@@ -6,8 +6,9 @@ import dataclasses
 import threading
 import time
 
-from desktop_app.gui.bridge import EventBridge
-from desktop_app.gui.queue_model import Col, JobRows, Tab
+from desktop_app.gui.models.columns import Col, Tab
+from desktop_app.gui.models.job_rows import JobRows
+from desktop_app.gui.threads.bridge import EventBridge
 from desktop_app.jobs.model import (
     FailureRecord,
     Job,
@@ -200,3 +201,23 @@ def test_rows_stay_matched_to_their_jobs_as_finished_jobs_leave_the_queue(qapp):
         assert _text(rows, Tab.QUEUE, r, Col.STAGE) == "Paused"
         assert model.row_of(job.job_id) == r
     assert rows.counts() == (200, 0, 100)
+
+
+def test_a_job_that_changes_tabs_twice_in_one_batch_shows_in_one_tab_only(qapp):
+    """Events pile up while the window is busy, so one batch can carry a job's whole
+    run: added and done, or re-selected (Failed -> Queue) and done. It ends as one row,
+    in the tab of its last state."""
+    rows = JobRows()
+    failed, fresh = _jobs(2)
+
+    def moved(job: Job, state: JobState, n: int) -> Job:
+        return dataclasses.replace(job, state=state, updated_at=job.updated_at + n)
+
+    rows.upsert([moved(failed, JobState.FAILED, 1)])
+    rows.upsert([moved(failed, JobState.QUEUED, 2), moved(failed, JobState.ANALYZING, 3),
+                 moved(failed, JobState.DONE, 4),
+                 fresh, moved(fresh, JobState.UPLOADING, 1), moved(fresh, JobState.DONE, 2)])
+    shown = {tab: [rows.models[tab].job_id(r) for r in range(rows.models[tab].rowCount())]
+             for tab in Tab}
+    assert shown == {Tab.QUEUE: [], Tab.FAILED: [], Tab.COMPLETED: [failed.job_id, fresh.job_id]}
+    assert rows.counts() == (0, 0, 2)

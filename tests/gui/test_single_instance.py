@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from desktop_app.gui.single_instance import InstanceServer, hand_off, socket_name
+from desktop_app.gui.desktop.single_instance import InstanceServer, hand_off, socket_name
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """The Stage column says what a job is waiting for, in words."""
 
-from desktop_app.gui.formatting import state_text
+from desktop_app.gui.models.formatting import state_text
 from desktop_app.jobs.model import Job, JobAttempt, JobState, Stage
 
 

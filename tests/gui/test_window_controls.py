@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QTableView
 
 from desktop_app import paths
-from desktop_app.gui.queue_model import Tab
-from desktop_app.gui.signin_dialog import SignInDialog
+from desktop_app.gui.dialogs.sign_in import SignInDialog
+from desktop_app.gui.models.columns import Tab
+from desktop_app.gui.widgets.toolbar import MainAction
 from desktop_app.jobs.model import JobState
 from desktop_app.settings import Settings
 from tests.gui.helpers import rows, states
@@ -18,7 +19,7 @@ from tests.gui.helpers import rows, states
 
 def test_ctrl_o_adds_the_chosen_files(make_window, qtbot, dialogs, sample_video, not_a_video):
     window = make_window()
-    window.actions_.toggle_pause()
+    window.job_actions.toggle_pause()
     dialogs.files = [str(sample_video), str(not_a_video)]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
@@ -32,16 +33,17 @@ def test_ctrl_o_adds_the_chosen_files(make_window, qtbot, dialogs, sample_video,
 
 def test_pause_all_then_start_all(make_window, qtbot, sample_video):
     window = make_window()
-    window.pause_action.trigger()
-    assert window.pause_action.text() == "Start all"
+    pause = window.toolbar.action_map[MainAction.PAUSE]
+    pause.trigger()
+    assert pause.text() == "Start all"
     window.add_paths([str(sample_video)])
     qtbot.waitUntil(lambda: len(states(window)) == 1, timeout=10_000)
-    window.pause_action.trigger()  # pause the job that arrived meanwhile too
-    window.pause_action.trigger()
+    pause.trigger()  # pause the job that arrived meanwhile too
+    pause.trigger()
     qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.PAUSED}, timeout=30_000)
     assert window.work_in_flight() == 0  # paused work does not block closing
-    window.pause_action.trigger()
-    assert window.pause_action.text() == "Pause all"
+    pause.trigger()
+    assert pause.text() == "Pause all"
     qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.DONE}, timeout=120_000)
 
 
@@ -53,11 +55,11 @@ def test_controls_have_accessible_names(make_window):
     assert {"Retry", "Retry all", "Remove", "Re-select file", "Show details", "Copy details",
             "Export support bundle", "Open file location"} <= named
     assert window.status.retry_button.accessibleName() == "Retry now"
-    assert window.account_button.accessibleName() == "Account"
-    assert window.account_button.text() == "signed in: local"
-    shortcuts = {a.text(): a.shortcut().toString() for a in
-                 (window.add_files_action, window.add_folder_action, window.pause_action,
-                  window.retry_all_action, window.settings_action)}
+    assert window.toolbar.account_button.accessibleName() == "Account"
+    assert window.toolbar.account_button.text() == "signed in: local"
+    actions = window.toolbar.action_map
+    assert set(actions) == set(MainAction)
+    shortcuts = {a.text(): a.shortcut().toString() for a in actions.values()}
     assert shortcuts["+ Add Files"] == "Ctrl+O" and shortcuts["Retry all failed"] == "Ctrl+R"
     assert all(shortcuts.values())
 
@@ -95,13 +97,13 @@ def test_configured_server_asks_to_sign_in_and_says_once_when_no_keyring(
     window = make_window(Settings(server_url=server.url))
     dialogs = window.dialogs.of_type(SignInDialog)
     assert len(dialogs) == 1 and dialogs[0].server_edit.text() == server.url
-    assert window.account_button.text() == "Sign in…"
+    assert window.toolbar.account_button.text() == "Sign in…"
     dialog = dialogs[0]
     dialog.user_edit.setText(server.username)
     dialog.password_edit.setText(server.password)
     with qtbot.waitSignal(dialog.accepted, timeout=20_000):
         dialog.submit()
-    assert window.account_button.text() == f"signed in: {server.username}"
+    assert window.toolbar.account_button.text() == f"signed in: {server.username}"
     assert "No keyring on this system" in window.status.summary_label.text()
     settings_text = paths.settings_path().read_text()
     assert server.password not in settings_text and "access_token" not in settings_text
@@ -110,9 +112,9 @@ def test_configured_server_asks_to_sign_in_and_says_once_when_no_keyring(
 
 
 def test_a_bad_server_address_is_reported_in_the_window_not_a_traceback(qtbot):
-    from desktop_app.gui.bridge import EventBridge
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.startup import BackendStarter
+    from desktop_app.gui.threads.bridge import EventBridge
 
     bridge = EventBridge()
     window = MainWindow(Settings(), bridge)
@@ -127,3 +129,26 @@ def test_a_bad_server_address_is_reported_in_the_window_not_a_traceback(qtbot):
     text = window.status.connection_label.text()
     assert text == ("Could not start: The server address 'ftp://videos.example.org' is not a "
                     "web address. (INVALID_REQUEST)")
+
+
+def test_settings_changed_in_the_dialog_survive_a_later_sign_in(make_window, qtbot, server):
+    """Signing in saves the settings (the server and user): it must save the ones the
+    user just chose in the Settings dialog, not the ones the window started with."""
+    from desktop_app import settings as settings_mod
+    from desktop_app.gui.dialogs.settings import SettingsDialog
+
+    window = make_window(Settings(server_url=server.url))
+    window.job_actions.open_settings()
+    dialog = window.dialogs.of_type(SettingsDialog)[-1]
+    dialog.uploads_spin.setValue(3)
+    dialog.session_edit.setText("shoot-42")
+    dialog.accept()
+    assert settings_mod.load().parallel_uploads == 3
+    signin = window.dialogs.of_type(SignInDialog)[-1]
+    signin.user_edit.setText(server.username)
+    signin.password_edit.setText(server.password)
+    with qtbot.waitSignal(signin.accepted, timeout=20_000):
+        signin.submit()
+    saved = settings_mod.load()
+    assert (saved.parallel_uploads, saved.default_session_id, saved.username) == (
+        3, "shoot-42", server.username)

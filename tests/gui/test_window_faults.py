@@ -9,9 +9,10 @@ import shutil
 import pytest
 from PySide6.QtCore import QModelIndex
 
-from desktop_app.gui.queue_model import Col, Tab
-from desktop_app.gui.signin_dialog import SignInDialog
+from desktop_app.gui.dialogs.sign_in import SignInDialog
+from desktop_app.gui.models.columns import Col, Tab
 from desktop_app.jobs.model import JobState
+from desktop_app.settings import Settings
 from tests.gui.helpers import all_finished, drop, rows, states
 
 
@@ -92,7 +93,7 @@ def test_breaker_open_shows_in_status_bar_and_retry_now_recovers(
     assert any(title == "Server unavailable" for title, _ in window.attention.tray.history)
     server.clear_faults()
     status.retry_button.click()
-    window.actions_.retry_all()  # jobs that ran out of attempts meanwhile
+    window.job_actions.retry_all()  # jobs that ran out of attempts meanwhile
     qtbot.waitUntil(lambda: all_finished(window, 2) and
                     set(states(window).values()) == {JobState.DONE}, timeout=90_000)
     qtbot.waitUntil(lambda: status.connection_label.text() == "Online", timeout=10_000)
@@ -121,7 +122,7 @@ def test_expired_sign_in_with_twenty_jobs_asks_once_and_resumes(
         dialog.submit()
     qtbot.waitUntil(lambda: set(states(window).values()) == {JobState.DONE}, timeout=120_000)
     assert len(window.dialogs.of_type(SignInDialog)) == 1
-    assert window.account_button.text() == f"signed in: {server.username}"
+    assert window.toolbar.account_button.text() == f"signed in: {server.username}"
 
 
 def test_close_and_reopen_shows_the_same_jobs_in_the_same_states(
@@ -149,8 +150,9 @@ def test_close_and_reopen_shows_the_same_jobs_in_the_same_states(
 
 def test_closing_with_work_in_flight_asks_once_and_keeps_the_jobs(
         make_window, qtbot, dialogs, sample_video):
-    window = make_window()
-    window.actions_.toggle_pause()
+    # A slow link keeps the job in flight while the window closes (a paused job is not
+    # in flight, and an unthrottled one may be done before the question).
+    window = make_window(Settings(bandwidth_limit_kbps=4))
     drop(window, [sample_video])
     qtbot.waitUntil(lambda: len(states(window)) == 1, timeout=10_000)
     dialogs.answer_ask = False

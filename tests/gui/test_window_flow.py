@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.gui.error_dialog import ErrorDialog
-from desktop_app.gui.queue_model import Tab
+from desktop_app.gui.dialogs.error import ErrorDialog
+from desktop_app.gui.models.columns import Tab
 from desktop_app.jobs.model import STATE_LABELS, JobState
 from tests.fixtures.server import api_token
 from tests.gui.helpers import all_finished, drop, row_for, rows
@@ -30,7 +30,7 @@ def test_drop_mixed_files_and_folder_adds_videos_and_summarises_skips(
     readme = tmp_path / "readme.pdf"
     readme.write_bytes(b"%PDF-1.4")
     window = make_window()
-    window.actions_.toggle_pause()  # keep the jobs put: this test is about adding them
+    window.job_actions.toggle_pause()  # keep the jobs put: this test is about adding them
     drop(window, [folder, loose, readme])
     qtbot.waitUntil(lambda: "added" in window.status.summary_label.text(), timeout=10_000)
     assert window.status.summary_label.text() == "3 added, 3 skipped: not video files"
@@ -136,3 +136,26 @@ def test_five_thousand_files_dropped_at_once_end_as_five_thousand_rows(
                                          for name, tab in zip(("Queue", "Failed", "Completed"),
                                                               tabs, strict=True)],
                     timeout=5_000)
+
+
+def test_choosing_another_file_in_the_error_dialog_finishes_the_job(
+        make_window, qtbot, dialogs, tmp_path, corrupt_video, sample_video):
+    """The dialog that pops up for a failure acts on the job it stands for: "Choose
+    another file…" points the job at the new file, and it goes through to Done."""
+    from desktop_app.gui.dialogs.error import ACTION_RESELECT
+
+    broken = tmp_path / "take 7.mp4"
+    shutil.copy(corrupt_video, broken)
+    fixed = tmp_path / "take 7 (copied again).mp4"
+    shutil.copy(sample_video, fixed)
+    dialogs.reselect_path = str(fixed)
+    window = make_window()
+    drop(window, [broken])
+    qtbot.waitUntil(lambda: len(window.dialogs.of_type(ErrorDialog)) == 1, timeout=120_000)
+    dialog = window.dialogs.of_type(ErrorDialog)[0]
+    dialog.action_buttons[ACTION_RESELECT].click()
+    qtbot.waitUntil(lambda: all_finished(window, 1)
+                    and row_for(window, fixed.name) is not None, timeout=120_000)
+    assert [r["File"] for t in Tab for r in rows(window, t)] == [fixed.name]  # one row
+    tab, row = row_for(window, fixed.name)
+    assert tab is Tab.COMPLETED and row["Stage"] == "Done"

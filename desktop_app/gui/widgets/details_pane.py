@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from desktop_app.gui import analysis_view as av
-from desktop_app.gui import formatting as fmt
-from desktop_app.gui.timeline import TimelineStrip
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui import plain
+from desktop_app.gui.models import analysis_view as av
+from desktop_app.gui.models import formatting as fmt
+from desktop_app.gui.widgets.timeline import TimelineStrip
 from desktop_app.jobs.model import STATE_LABELS, Job
 
 THUMB_W, THUMB_H = 192, 108
@@ -53,9 +53,9 @@ class DetailsPane(QWidget):
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setAccessibleName("Thumbnail")
         self.thumb.setFrameShape(QLabel.Shape.StyledPanel)
-        self.title = plain_label("Select a job to see its details.", bold=True, name="Selected file")
-        self.facts = plain_label("", name="Analysis")
-        self.result = plain_label("", name="Result")
+        self.title = plain.label("Select a job to see its details.", bold=True, name="Selected file")
+        self.facts = plain.label("", name="Analysis")
+        self.result = plain.label("", name="Result")
         self.timeline = TimelineStrip()
         self.history = QPlainTextEdit()
         self.history.setReadOnly(True)
@@ -94,9 +94,9 @@ class DetailsPane(QWidget):
     def show_job(self, job: Job, history: list[dict[str, Any]]) -> None:
         changed_job = job.job_id != self.job_id
         self.job_id = job.job_id
-        self.title.setText(f"{job.file_name} — {STATE_LABELS.get(job.state, job.state)}")
+        plain.set_text(self.title, f"{job.file_name} — {STATE_LABELS.get(job.state, job.state)}")
         lines = av.summary_lines(job.analysis) or [f"{fmt.size(job.size)}; not analysed yet"]
-        self.facts.setText("\n".join(lines))
+        plain.set_text(self.facts, "\n".join(lines))
         result = []
         if job.video_id:
             result.append(f"Server video id: {job.video_id}")
@@ -104,7 +104,7 @@ class DetailsPane(QWidget):
             result.append(f"sha256: {job.sha256}")
         if job.failure is not None:
             result.append(f"{job.failure.message} ({job.failure.error_code})")
-        self.result.setText("\n".join(result))
+        plain.set_text(self.result, "\n".join(result))
         self.timeline.set_timeline(av.timeline(job.analysis))
         if changed_job or self.thumb.pixmap().isNull():
             self._set_thumbnail(av.thumbnail_source(job.analysis))

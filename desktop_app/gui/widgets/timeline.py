@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop_app.gui.analysis_view import Timeline
+from desktop_app.gui.models.analysis_view import Timeline
 
 
 class TimelineStrip(QWidget):

@@ -1,9 +1,9 @@
 """Adding files: folders are walked and jobs committed off the GUI thread.
 
-Non-video files are skipped by extension and reported in one summary line
-("12 added, 3 skipped: not video files"), never a dialog per file. Files that
-arrive before the job manager exists (dropped while the backend starts) are
-held and added as soon as it is ready.
+Non-video files are skipped by extension (``media/formats``) and reported in one
+summary line ("12 added, 3 skipped: not video files"), never a dialog per file.
+Files that arrive before the job manager exists (dropped while the backend starts)
+are held and added as soon as it is ready.
 """
 
 from __future__ import annotations
@@ -20,18 +20,16 @@ from PySide6.QtCore import QObject, Qt, Signal
 from desktop_app.errors import AppError
 from desktop_app.jobs.api import JobManagerAPI
 from desktop_app.jobs.model import Job
+from desktop_app.media.formats import VIDEO_SUFFIXES, suffix_of
 
 log = logging.getLogger(__name__)
 
 # A dropped folder of thousands is added in slices: each slice is one committed
 # transaction and one burst of JobAdded events, and the pause between slices hands
 # the GIL back, so neither this thread nor the window's row insertion holds the GUI
-# thread for long (5,000 at once stalled the window >100 ms).
+# thread for long.
 ADD_CHUNK = 250
 CHUNK_PAUSE_S = 0.005
-
-VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg",
-                              ".mpeg", ".ts", ".mts", ".m2ts", ".3gp", ".wmv", ".flv"})
 
 
 @dataclass
@@ -64,13 +62,13 @@ def collect(paths: Iterable[str]) -> tuple[list[str], int, int]:
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
-                    if os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS:
+                    if suffix_of(name) in VIDEO_SUFFIXES:
                         videos.append(os.path.join(root, name))
                     else:
                         not_video += 1
         elif not os.path.exists(path):
             missing += 1
-        elif os.path.splitext(path)[1].lower() in VIDEO_EXTENSIONS:
+        elif suffix_of(path) in VIDEO_SUFFIXES:
             videos.append(path)
         else:
             not_video += 1
@@ -106,9 +104,6 @@ class FileIntake(QObject):
                                   name="file-intake", daemon=True)
         self._threads.append(thread)
         thread.start()
-
-    def busy(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
 
     def wait(self, timeout: float = 5.0) -> None:
         for t in self._threads:

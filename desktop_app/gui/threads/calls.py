@@ -66,9 +66,6 @@ class CallQueue(QObject):
         elif isinstance(value, AppError):
             self.failed.emit(value)
 
-    def idle(self) -> bool:
-        return self._queue.empty()
-
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what was asked (a retry clicked just before quitting still happens)."""
         if self._thread is not None and self._thread.is_alive():

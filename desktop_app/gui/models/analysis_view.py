@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.gui import formatting as fmt
+from desktop_app.gui.models import formatting as fmt
 
 
 def _num(d: dict[str, Any], *keys: str) -> float | None:
@@ -60,11 +60,14 @@ def timeline(analysis: dict[str, Any] | None) -> Timeline:
     a = analysis or {}
     tl = Timeline(duration=_num(a, "duration_s", "duration") or 0.0)
     # media.analyse: "timeline" is [{t, brightness, sharpness}], "samples" their count.
-    samples = a.get("timeline")
-    if not isinstance(samples, (list, dict)):
-        samples = a.get("samples") if isinstance(a.get("samples"), (list, dict)) else []
+    samples: list[Any] | dict[str, Any] = []
+    for key in ("timeline", "samples"):
+        value = a.get(key)
+        if isinstance(value, (list, dict)):
+            samples = value
+            break
     if isinstance(samples, dict):  # {"t": [...], "brightness": [...], ...}
-        tl.times = [float(x) for x in samples.get("t", samples.get("time_s", []))]
+        tl.times = [float(x) for x in samples.get("t", samples.get("time_s")) or []]
         tl.brightness = [float(x) for x in samples.get("brightness", [])]
         tl.sharpness = [float(x) for x in samples.get("sharpness", [])]
     else:

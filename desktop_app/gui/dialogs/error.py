@@ -1,7 +1,7 @@
 """The error dialog: what happened, what to do, the code, and collapsed details.
 
 Every string that came from a server or a file name goes into a plain-text
-label or text box (``widgets.plain_label``), so ``<b>`` or ``<img src=...>`` in
+label or text box (``plain.label``), so ``<b>`` or ``<img src=...>`` in
 a message is shown literally, never rendered.
 """
 
@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import UserAction, spec
-from desktop_app.gui import formatting as fmt
-from desktop_app.gui.widgets import Collapsible, plain_label
+from desktop_app.gui import plain
+from desktop_app.gui.models import formatting as fmt
+from desktop_app.gui.widgets.collapsible import Collapsible
 from desktop_app.jobs.model import FailureRecord
 
 # What the buttons do; the main window acts on ``ErrorDialog.chosen``.
@@ -76,11 +77,11 @@ class ErrorDialog(QDialog):
         self.setWindowTitle("Upload problem")
         self.setAccessibleName("Error")
         layout = QVBoxLayout(self)
-        self.message_label = plain_label(f.message or entry.message, bold=True, name="Error message")
-        self.file_label = plain_label(info.file_name, name="File name")
-        self.hint_label = plain_label(f"What to do: {f.hint or entry.hint}", name="What to do")
-        self.code_label = plain_label(f"Error code: {f.error_code}", name="Error code")
-        self.more_label = plain_label(
+        self.message_label = plain.label(f.message or entry.message, bold=True, name="Error message")
+        self.file_label = plain.label(info.file_name, name="File name")
+        self.hint_label = plain.label(f"What to do: {f.hint or entry.hint}", name="What to do")
+        self.code_label = plain.label(f"Error code: {f.error_code}", name="Error code")
+        self.more_label = plain.label(
             f"{info.also_affected} more file(s) failed for the same reason; see the Failed tab."
             if info.also_affected else "", name="Also affected")
         self.more_label.setVisible(info.also_affected > 0)
@@ -110,8 +111,8 @@ class ErrorDialog(QDialog):
 
     def set_also_affected(self, n: int) -> None:
         self.info.also_affected = n
-        self.more_label.setText(
-            f"{n} more file(s) failed for the same reason; see the Failed tab.")
+        plain.set_text(self.more_label,
+                       f"{n} more file(s) failed for the same reason; see the Failed tab.")
         self.more_label.setVisible(n > 0)
         self.details.text.setPlainText(details_text(self.info))
 

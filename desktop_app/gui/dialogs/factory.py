@@ -12,7 +12,11 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)"
+from desktop_app.gui import plain
+from desktop_app.media.formats import VIDEO_SUFFIXES
+
+# The file types the app adds (media/formats), as a file dialog's name filter.
+VIDEO_FILTER = f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)"
 
 
 class Dialogs:
@@ -32,9 +36,8 @@ class Dialogs:
     def ask(self, parent: QWidget | None, title: str, text: str, yes: str, no: str) -> bool:
         box = QMessageBox(parent)  # an instance with plain text, never the static helpers
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(title)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(text)
+        box.setWindowTitle(plain.title(title))
+        plain.set_text(box, text)
         yes_btn = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(no, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(yes_btn)

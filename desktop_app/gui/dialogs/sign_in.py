@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import AppError, unexpected
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui import plain
 
 # (server_url, username, password) -> None; raises AppError. Runs off the GUI thread.
 SignInFunc = Callable[[str, str, str], None]
@@ -33,7 +33,7 @@ class SignInDialog(QDialog):
         self.setWindowTitle("Sign in")
         self.setAccessibleName("Sign in")
         layout = QVBoxLayout(self)
-        self.reason_label = plain_label(reason, name="Why sign in")
+        self.reason_label = plain.label(reason, name="Why sign in")
         self.reason_label.setVisible(bool(reason))
         layout.addWidget(self.reason_label)
         form = QFormLayout()
@@ -48,7 +48,7 @@ class SignInDialog(QDialog):
         form.addRow("&Username:", self.user_edit)
         form.addRow("&Password:", self.password_edit)
         layout.addLayout(form)
-        self.error_label = plain_label("", name="Sign-in error")
+        self.error_label = plain.label("", name="Sign-in error")
         self.error_label.setVisible(False)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(
@@ -91,5 +91,5 @@ class SignInDialog(QDialog):
         self._show_error(f"{err.message} {err.hint} ({err.code})")
 
     def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
+        plain.set_text(self.error_label, text)
         self.error_label.setVisible(True)

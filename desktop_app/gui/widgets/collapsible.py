@@ -1,37 +1,18 @@
-"""Small widget helpers shared by dialogs: plain-text labels, collapsible details."""
+"""A "Details" toggle over a read-only plain-text box, collapsed by default."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
-
-def plain_label(text: str, *, bold: bool = False, name: str = "", selectable: bool = True) -> QLabel:
-    """A label that can never interpret server or file text as HTML."""
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    label.setWordWrap(True)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if bold:
-        font = QFont(label.font())
-        font.setBold(True)
-        label.setFont(font)
-    if name:
-        label.setObjectName(name)
-        label.setAccessibleName(name)
-    return label
+from desktop_app.gui import plain
 
 
 class Collapsible(QWidget):
-    """A "Details" toggle over a read-only plain-text box, collapsed by default."""
-
     def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.toggle = QToolButton(self)
-        self.toggle.setText(title)
+        self.toggle.setText(plain.button_text(title))
         self.toggle.setCheckable(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)

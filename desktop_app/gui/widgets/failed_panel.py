@@ -11,38 +11,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QTableView,
-    QToolBar,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QToolBar, QToolButton, QVBoxLayout, QWidget
 
-from desktop_app.gui.error_dialog import ErrorInfo, details_text
-from desktop_app.gui.queue_model import JobTableModel
+from desktop_app.gui import plain
+from desktop_app.gui.dialogs.error import ErrorInfo, details_text
+from desktop_app.gui.models.table_model import JobTableModel
+from desktop_app.gui.widgets.job_table import make_table
 from desktop_app.jobs.model import Job
-
-
-def make_table(model: JobTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setAccessibleName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the rows are read-only
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    # Fixed sizes: ResizeToContents would measure every one of 5,000 rows.
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setColumnWidth(0, 240)
-    return view
 
 
 class FailedPanel(QWidget):
@@ -78,7 +53,7 @@ class FailedPanel(QWidget):
             ("open", "&Open file location", "Show the file in the file manager", self.open_location),
         ):
             action = QAction(text, self)
-            action.setToolTip(tip)
+            action.setToolTip(plain.tooltip(tip))
             action.triggered.connect(lambda _=False, s=slot: s())
             bar.addAction(action)
             button = bar.widgetForAction(action)
@@ -100,16 +75,6 @@ class FailedPanel(QWidget):
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
         return [self.model.job_id(r) for r in rows]
-
-    def select_ids(self, job_ids: list[str]) -> None:
-        self.view.clearSelection()
-        for jid in job_ids:
-            row = self.model.row_of(jid)
-            if row is not None:
-                self.view.selectRow(row) if len(job_ids) == 1 else self.view.selectionModel().select(
-                    self.model.index(row, 0),
-                    self.view.selectionModel().SelectionFlag.Select
-                    | self.view.selectionModel().SelectionFlag.Rows)
 
     def _update_buttons(self, *_args: object) -> None:
         n = len(self.selected_ids())

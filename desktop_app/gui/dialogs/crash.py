@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import __version__
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui import plain
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class CrashDialog(QDialog):
         self.setWindowTitle("Something went wrong")
         self.setAccessibleName("Unexpected error")
         layout = QVBoxLayout(self)
-        layout.addWidget(plain_label(
+        layout.addWidget(plain.label(
             "Something unexpected went wrong in the app (UNEXPECTED_ERROR). Your queue is "
             "saved; you can keep working. Please copy the details below and send them to "
             "support.", name="Crash message"))

@@ -1,12 +1,10 @@
 """The Progress column's bar: a native progress bar drawn once per percent into a
 pixmap, which the cell shows as its decoration.
 
-Why not a delegate: a Python ``paint`` runs once per visible row on every repaint, and
-each call from Qt into Python waits for the GIL while worker threads run Python (up to
-a switch interval each, ~18 rows per repaint). A cell's pixmap is drawn by Qt alone;
-the bars are drawn in Python, 101 per palette, ahead of need (``draw_ahead`` in small
-slices once the window is up): drawing one lets go of the GIL once, which during
-uploads cost the progress update that met a new percent ~5 ms per bar.
+Not a delegate: a Python ``paint`` would run per visible row on every repaint, each call
+waiting for the GIL while workers run Python; a cell's pixmap is drawn by Qt alone.
+The bars are drawn in Python, 101 per palette, ahead of need (``draw_ahead``, a few per
+turn once the window is up), so a progress update seldom has to draw one itself.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ import time
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
-from desktop_app.gui import formatting as fmt
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui import plain
+from desktop_app.gui.models import formatting as fmt
+from desktop_app.gui.models.job_rows import Tally
 from desktop_app.jobs.model import ConnectionChanged, ConnectionState
 
 
@@ -22,16 +23,17 @@ class StatusBar(QStatusBar):
         self.last_unavailable: ConnectionChanged | None = None
         self.start_error = ""
         self.ready = False
-        self.connection_label = QLabel("Starting…")
+        self.connection_label = QLabel()
+        plain.set_text(self.connection_label, "Starting…")  # it may show a server's text
         self.connection_label.setAccessibleName("Connection")
         self.retry_button = QPushButton("Retry now")
         self.retry_button.setAccessibleName("Retry now")
         self.retry_button.setToolTip("Try the server again now instead of waiting")
         self.retry_button.setVisible(False)
         self.retry_button.clicked.connect(self.retry_now)
-        self.summary_label = plain_label("", name="Last added", selectable=False)
+        self.summary_label = plain.label("", name="Last added", selectable=False)
         self.summary_label.setContentsMargins(16, 0, 0, 0)
-        self.work_label = QLabel("")
+        self.work_label = QLabel()
         self.work_label.setAccessibleName("Throughput and jobs left")
         self.addWidget(self.connection_label)
         self.addWidget(self.retry_button)
@@ -40,12 +42,12 @@ class StatusBar(QStatusBar):
 
     def set_ready(self, server_url: str) -> None:
         self.ready = True
-        self.connection_label.setToolTip(server_url)
+        self.connection_label.setToolTip(plain.tooltip(server_url))
         self.refresh()
 
     def set_starting_failed(self, text: str) -> None:
         self.start_error = text
-        self.connection_label.setText(text)
+        plain.set_text(self.connection_label, text)
 
     def set_connection(self, ev: ConnectionChanged) -> None:
         self.connection = ev
@@ -54,7 +56,7 @@ class StatusBar(QStatusBar):
         self.refresh()
 
     def set_summary(self, text: str) -> None:
-        self.summary_label.setText(text)
+        plain.set_text(self.summary_label, text)
 
     def set_work(self, uploading: int, rate: float, left: int) -> None:
         parts = []
@@ -63,7 +65,7 @@ class StatusBar(QStatusBar):
         if rate > 0:
             parts.append(fmt.speed(rate))
         parts.append(f"{left} left" if left else "nothing left to do")
-        self.work_label.setText(", ".join(parts))
+        plain.set_text(self.work_label, ", ".join(parts))
 
     def connection_text(self) -> str:
         if not self.ready:
@@ -79,8 +81,25 @@ class StatusBar(QStatusBar):
             return "Retrying — the server had a problem"
         return "Online"
 
+    def show_tally(self, t: Tally) -> None:
+        """Once a second: the connection as the rows show it, and the work left.
+
+        The manager reports "retrying" once, on the first failed attempt, and "online"
+        only on a breaker change; what the user should see follows the rows. Rows held
+        back by the breaker mean "unavailable" whatever came last."""
+        state = self.connection.state
+        if t.waiting_server and state is not ConnectionState.UNAVAILABLE:
+            self.set_connection(self.last_unavailable
+                                or ConnectionChanged(ConnectionState.UNAVAILABLE))
+        elif state is ConnectionState.RETRYING and not t.waiting_retry:
+            self.set_connection(ConnectionChanged(ConnectionState.ONLINE))
+        elif state is ConnectionState.ONLINE and t.waiting_retry:
+            self.set_connection(ConnectionChanged(ConnectionState.RETRYING))
+        self.refresh()
+        self.set_work(t.uploading, t.rate, t.left)
+
     def refresh(self) -> None:
         """Called once a second too, for the probe countdown."""
-        self.connection_label.setText(self.connection_text())
+        plain.set_text(self.connection_label, self.connection_text())
         self.retry_button.setVisible(
             self.ready and self.connection.state is ConnectionState.UNAVAILABLE)

@@ -13,7 +13,7 @@ import threading
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from desktop_app.jobs.model import Event, JobProgress
+from desktop_app.jobs.model import JobProgress
 
 PROGRESS_INTERVAL_MS = 100
 
@@ -28,7 +28,7 @@ class EventBridge(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
-        self._pending: list[Event] = []
+        self._pending: list[object] = []  # the manager's Events
         self._progress: dict[str, JobProgress] = {}
         self._woken = False
         self.wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
@@ -37,7 +37,7 @@ class EventBridge(QObject):
         self._timer.timeout.connect(self._flush_progress)
         self._timer.start()
 
-    def post(self, event: Event) -> None:
+    def post(self, event: object) -> None:
         """Thread-safe; the manager's ``on_event`` callback."""
         with self._lock:
             if isinstance(event, JobProgress):
@@ -48,8 +48,6 @@ class EventBridge(QObject):
                 return
             self._woken = True
         self.wake.emit()
-
-    __call__ = post
 
     def _drain(self) -> None:
         with self._lock:
@@ -64,11 +62,6 @@ class EventBridge(QObject):
                 return
             batch, self._progress = self._progress, {}
         self.progress.emit(batch)
-
-    def flush(self) -> None:
-        """Deliver everything queued now (tests and shutdown)."""
-        self._drain()
-        self._flush_progress()
 
     def stop(self) -> None:
         self._timer.stop()

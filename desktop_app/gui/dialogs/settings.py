@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.gui.widgets import plain_label
+from desktop_app.gui import plain
 from desktop_app.settings import Settings
 
 
@@ -69,7 +69,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.minimized_check)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(plain_label("A new server URL or parallelism applies on next start.",
+        layout.addWidget(plain.label("A new server URL or parallelism applies on next start.",
                                      selectable=False))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -1,0 +1,77 @@
+"""When the user is needed: one dialog per cause, tray notifications.
+
+Errors that retry on their own are row states, never dialogs. A job that fails
+for good opens an error dialog, unless one for the same error code is already
+open, which then counts it ("3 more files failed for the same reason"). Twenty
+jobs hitting an expired sign-in raise one sign-in request. What the user picks in a
+dialog, and a needed sign-in, leave as signals: the window connects them to the
+job actions.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.errors import Family, UserAction, spec
+from desktop_app.gui.desktop.tray import Tray
+from desktop_app.gui.dialogs.error import ErrorDialog, ErrorInfo
+from desktop_app.gui.dialogs.factory import Dialogs
+from desktop_app.jobs.model import Alert, Job, SignInRequired
+
+_ALERT_TITLES = {"batch_done": "Uploads finished", "needs_attention": "Needs your attention",
+                 "breaker_open": "Server unavailable", "error_rate": "Server errors"}
+
+
+class Attention(QObject):
+    sign_in_needed = Signal(str)  # why, for the sign-in dialog
+    chosen = Signal(str, list)  # an error dialog's action (ACTION_*), the job ids it stood for
+
+    def __init__(self, dialogs: Dialogs, window: QWidget) -> None:
+        super().__init__(window)
+        self._dialogs = dialogs
+        self._window = window  # the dialogs' parent; notified only when it is not active
+        self.tray = Tray(window)  # the icon itself appears once the core is up (show_icon)
+        self.open_errors: dict[str, tuple[ErrorDialog, list[str]]] = {}  # code -> dialog, jobs
+
+    def job_failed(self, job: Job) -> None:
+        f = job.failure
+        if f is None:
+            return
+        entry_spec = spec(f.error_code)
+        if entry_spec.action is UserAction.NONE:  # cancelled: nothing to tell
+            return
+        if entry_spec.is_in(Family.SIGN_IN):
+            self.sign_in_needed.emit(f"{f.message} {f.hint}")
+            return
+        entry = self.open_errors.get(f.error_code)
+        if entry is not None and entry[0].isVisible():
+            dialog, job_ids = entry
+            job_ids.append(job.job_id)
+            dialog.set_also_affected(len(job_ids) - 1)
+            return
+        dialog = ErrorDialog(ErrorInfo(f, job.file_name, job.job_id), self._window)
+        job_ids = [job.job_id]
+        self.open_errors[f.error_code] = (dialog, job_ids)
+        self._dialogs.show(dialog, lambda _r: self._closed(f.error_code, dialog, job_ids))
+        if not self._window.isActiveWindow():
+            self.tray.notify("Needs your attention", f"{job.file_name}: {f.message}", warning=True)
+
+    def _closed(self, code: str, dialog: ErrorDialog, job_ids: list[str]) -> None:
+        if self.open_errors.get(code, (None,))[0] is dialog:
+            del self.open_errors[code]
+        self.chosen.emit(dialog.chosen, job_ids)
+
+    def core_event(self, ev: object) -> None:
+        """A manager event that is about the user, not a row."""
+        if isinstance(ev, SignInRequired):
+            entry = spec(ev.error_code)
+            waiting = f" {ev.waiting_jobs} job(s) are waiting." if ev.waiting_jobs else ""
+            self.sign_in_needed.emit(f"{entry.message} {entry.hint}{waiting}")
+            self.tray.notify("Sign in needed", entry.message, warning=True)
+        elif isinstance(ev, Alert):  # batch done, needs attention, breaker open, error rate
+            self.tray.notify(_ALERT_TITLES.get(ev.kind, "Video Uploader"), ev.message,
+                             warning=ev.kind != "batch_done")
+
+    def close(self) -> None:
+        self.tray.hide()

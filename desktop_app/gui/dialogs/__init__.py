@@ -1,0 +1,1 @@
+"""Dialogs: each one its own module, all opened through ``factory.Dialogs``."""
