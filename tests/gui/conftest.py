@@ -18,7 +18,7 @@ import pytest
 from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.threads.bridge import EventBridge
-from desktop_app.gui.wiring import build_core
+from desktop_app.gui.wiring import build_core  # the window's wrapper over session.start_window
 from desktop_app.settings import Settings
 
 

@@ -189,7 +189,7 @@ class JobActions(QObject):
         from desktop_app.gui.dialogs.sign_in import SignInDialog  # first use only: fast start
 
         core = self.core
-        if core is None or core.sign_in is None:
+        if core is None:
             return None
         if self.signin_dialog is not None and self.signin_dialog.isVisible():
             self.signin_dialog.raise_()

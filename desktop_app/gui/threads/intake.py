@@ -122,7 +122,9 @@ class FileIntake(QObject):
                         and not getattr(manager, "default_session_id", ""):
                     # One upload session for the whole drop (sessions are keyed by title),
                     # as a single add_files call would make, even across a minute boundary.
-                    opts["session_title"] = time.strftime("Upload %Y-%m-%d %H:%M")
+                    from desktop_app.jobs.batch import batch_title
+
+                    opts["batch_title"] = batch_title()
                 for i in range(0, len(videos), ADD_CHUNK):
                     if i:
                         time.sleep(CHUNK_PAUSE_S)
