@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.videos",
     "tests.fixtures.server",
     "tests.fixtures.netfault",
+    "tests.fixtures.scenes",
 ]
 
 
