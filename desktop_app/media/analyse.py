@@ -132,13 +132,12 @@ def analyse(
         with open_video(facts.path, facts.size, facts.sniffed) as opened:
             info = opened.info
             clock = FrameClock()
-            clock.add(opened.cap.get(cv2.CAP_PROP_POS_MSEC), opened.cap.get(cv2.CAP_PROP_FRAME_TYPE))
+            clock.record(opened.cap)
             sampler = Sampler(info.fps)
             sampler.add(opened.first_frame, 0, clock.times_ms[0] / 1000.0)
 
             def on_frame(index: int, cap: cv2.VideoCapture) -> None:
-                ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-                clock.add(ms, cap.get(cv2.CAP_PROP_FRAME_TYPE))
+                ms = clock.record(cap)
                 if sampler.wants(index):
                     ok, frame = cap.retrieve()
                     if ok and frame is not None and frame.size:

@@ -34,6 +34,7 @@ from desktop_app.media.capture import open_capture
 
 SEEK_LEAD = 16  # frames OpenCV's seek aims before its target
 UNKNOWN_GOP = 250  # assumed seek cost when the decoder reports no frame types (x264's default GOP)
+_FRAME_TYPE = getattr(cv2, "CAP_PROP_FRAME_TYPE", None)  # OpenCV >= 4.8: 'I', 'P', 'B'
 
 
 @dataclass
@@ -43,6 +44,12 @@ class FrameClock:
     times_ms: array = field(default_factory=lambda: array("d"))
     keyframes: list[int] = field(default_factory=list)  # indices of I-frames, ascending
     _usable: bool | None = None
+
+    def record(self, cap: cv2.VideoCapture) -> float:
+        """Note the frame ``cap`` has just grabbed; returns its timestamp (ms)."""
+        ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+        self.add(ms, cap.get(_FRAME_TYPE) if _FRAME_TYPE is not None else 0.0)
+        return ms
 
     def add(self, ms: float, frame_type: float) -> None:
         if frame_type == ord("I"):
@@ -67,12 +74,17 @@ class FrameClock:
         i = bisect.bisect_left(self.times_ms, ms - 1e-3)
         return i if i < len(self.times_ms) and abs(self.times_ms[i] - ms) <= 1e-3 else None
 
+    def keyframe_before(self, target: int) -> int | None:
+        """The keyframe a seek to ``target`` starts decoding from (None: not known)."""
+        if not self.keyframes:
+            return None
+        k = bisect.bisect_right(self.keyframes, max(0, target - SEEK_LEAD)) - 1
+        return self.keyframes[k] if k >= 0 else 0
+
     def seek_cost(self, target: int) -> int:
         """Frames a seek to ``target`` decodes before reaching it."""
-        if not self.keyframes:
-            return min(target, UNKNOWN_GOP)
-        k = bisect.bisect_right(self.keyframes, max(0, target - SEEK_LEAD)) - 1
-        return target - (self.keyframes[k] if k >= 0 else 0)
+        key = self.keyframe_before(target)
+        return min(target, UNKNOWN_GOP) if key is None else target - key
 
 
 def _forward(target: int, here: int) -> int:
@@ -133,7 +145,7 @@ class Redecoder:
                     yield want, frame
                     want += 1
                 return
-            except _Lost:
+            except (_Lost, cv2.error):  # cv2.error: a decoder complaint; the edge stays coarse
                 self.close()
 
     def _seek_cost(self, target: int) -> float:
@@ -159,16 +171,20 @@ class Redecoder:
             self._grab(self._next)
 
     def _seek(self, target: int) -> None:
-        """Seek, then learn where it landed from the next frame's timestamp."""
+        """Seek, then learn where it landed from the next frame's timestamp. OpenCV
+        decodes from the keyframe to its target inside ``set()``, deaf to ``cancel``:
+        so it is aimed just past the keyframe, and the rest is grabbed here."""
         cap = self._cap
         assert cap is not None
         self._check_cancel()
-        self.decoded += self.clock.seek_cost(target)
-        if not cap.set(cv2.CAP_PROP_POS_FRAMES, target):
+        key = self.clock.keyframe_before(target)
+        aim = target if key is None else min(target, key + SEEK_LEAD)
+        self.decoded += self.clock.seek_cost(target) - (target - aim)
+        if not cap.set(cv2.CAP_PROP_POS_FRAMES, aim):
             self._open()
             return
         landed = self.clock.index_of(cap.get(cv2.CAP_PROP_POS_MSEC)) if cap.grab() else None
-        if landed is None or landed > target:
+        if landed is None or landed > aim:
             self._seek_ok = False  # this file does not seek true: count from the start instead
             raise _Lost
         self._next, self._held = landed, True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import cv2
 import numpy as np
 import pytest
 
@@ -18,7 +17,7 @@ def first_pass(path) -> tuple[FrameClock, list[np.ndarray]]:
     clock, frames = FrameClock(), []
     with open_capture(path) as cap:
         while cap.grab():
-            clock.add(cap.get(cv2.CAP_PROP_POS_MSEC), cap.get(cv2.CAP_PROP_FRAME_TYPE))
+            clock.record(cap)
             ok, frame = cap.retrieve()
             assert ok
             frames.append(frame)
@@ -76,6 +75,23 @@ def test_cancel_stops_the_redecode_at_the_next_frame(scene_clips):
         with pytest.raises(AppError) as info:
             list(again.frames(50, 60))
     assert info.value.code == "CANCELLED" and len(seen) == 1
+
+
+def test_a_seek_leaves_at_most_a_few_frames_to_decode_deaf_to_cancel(scene_clips):
+    """OpenCV decodes from the keyframe to the target inside one set() call, where
+    cancel is not seen; the seek is aimed just past the keyframe, and the rest of the
+    way (up to a GOP: 59 frames here) is grabbed where cancel is checked."""
+    path, _ = scene_clips["one_cut"]  # a keyframe every 60 frames
+    clock, frames = first_pass(path)
+    assert clock.keyframes[:3] == [0, 60, 120]
+    cancel = threading.Event()
+    with Redecoder(str(path), clock, cancel=cancel, on_grab=cancel.set) as again:
+        with pytest.raises(AppError):
+            list(again.frames(539, 540))  # the seek starts at keyframe 480
+        assert again.decoded <= 16 + 1
+    with Redecoder(str(path), clock) as again:
+        got = list(again.frames(539, 540))
+    assert [i for i, _ in got] == [539, 540] and all(np.array_equal(f, frames[i]) for i, f in got)
 
 
 def test_cancel_after_the_main_pass_still_cancels(scene_clips):
