@@ -6,9 +6,11 @@ turns black / freezes / moves again. Only those stretches are decoded again, fra
 by frame (``redecode.Redecoder``), and measured as the samples were (``metrics.look``):
 
 - a cut is the frame whose change from the one before is cut-like (histogram and
-  pixels both change a lot, the sample-level rule) and at least ``CUT_DOMINANCE``
-  times the next largest change in the stretch: a pan or a dissolve spreads its
-  change over every frame, a cut puts it in one;
+  pixels both change a lot, the sample-level rule), at least ``CUT_DOMINANCE``
+  times the next largest change in the stretch, and most of the change across the
+  whole stretch (``CUT_EXPLAINS``): a pan or a dissolve spreads its change over
+  every frame (a two-tone picture dissolving can still jump one histogram bin in
+  a single frame, but that jump is a fraction of the stretch's), a cut puts it in one;
 - a black segment starts after the last frame that is not black before the first
   black sample, and ends at the first frame after the last black sample that is not;
 - a frozen segment starts at the first of the frames that do not change
@@ -47,7 +49,8 @@ from desktop_app.media.metrics import (
 # the samples' coarser view does not hide a cut that the frames would show.
 CANDIDATE_DISTANCE = 0.25
 CANDIDATE_DIFF = 8.0
-CUT_DOMINANCE = 2.0
+CUT_DOMINANCE = 2.0  # a cut changes at least this much more than any other frame of its stretch
+CUT_EXPLAINS = 0.75  # ...and most of the change across its stretch (a dissolve step is not)
 # An encoder refines a held picture over its first frames (x264: ~0.8 over 8 frames of
 # noisy detail), so a frozen frame is judged against its neighbour, and only loosely
 # against the sampled one.
@@ -207,14 +210,7 @@ def _place(e: _Edge, f: dict[int, Look], frames: int) -> int | None:
     inner = range(first + 1, last + 1)
     at_end = frames if last == frames - 1 else None  # the run may last to the clip's end
     if e.kind == "cut":
-        change = {n: histogram_change(f[n - 1], f[n]) for n in inner}
-        eligible = [n for n in inner if change[n] > CUT_DISTANCE and not (f[n - 1].black and f[n].black)
-                    and pixel_change(f[n - 1], f[n]) > CUT_DIFF]
-        if not eligible:
-            return None
-        best = max(eligible, key=lambda n: change[n])
-        rest = max((change[n] for n in inner if n != best), default=0.0)
-        return best if change[best] >= CUT_DOMINANCE * rest else None
+        return _cut(f, first, last)
     if e.kind == "black_in":
         lit = [n for n in range(first, last) if not f[n].black]
         return lit[-1] + 1 if lit else first
@@ -228,6 +224,30 @@ def _place(e: _Edge, f: dict[int, Look], frames: int) -> int | None:
         moved = [n for n in inner if _moved(f[n], f[n - 1], f[first])]
         return moved[0] if moved else at_end or last
     raise ValueError(e.kind)
+
+
+def _cut(f: dict[int, Look], first: int, last: int) -> int | None:
+    """The frame where the stretch cuts, if it does: the largest histogram change,
+    cut-like by itself or carrying a stretch that is cut-like by the samples' rule,
+    and concentrated in that frame."""
+    inner = [n for n in range(first + 1, last + 1) if not (f[n - 1].black and f[n].black)]
+    if not inner:
+        return None
+    hist = {n: histogram_change(f[n - 1], f[n]) for n in inner}
+    pixels = {n: pixel_change(f[n - 1], f[n]) for n in inner}
+    best = max(inner, key=lambda n: (hist[n], pixels[n]))
+    whole_hist, whole_pixels = histogram_change(f[first], f[last]), pixel_change(f[first], f[last])
+    cut_like = hist[best] > CUT_DISTANCE or (whole_hist > CUT_DISTANCE and whole_pixels > CUT_DIFF)
+    if not cut_like or pixels[best] <= CUT_DIFF:
+        return None
+    others = [n for n in inner if n != best]
+    if hist[best] < CUT_DOMINANCE * max((hist[n] for n in others), default=0.0):
+        return None
+    # Most of the stretch's change, or a pixel change that stands out: a dissolve step
+    # is neither (its pixels change as much in every frame, and it is one step of many).
+    explains = hist[best] >= CUT_EXPLAINS * whole_hist
+    stands_out = pixels[best] >= CUT_DOMINANCE * max((pixels[n] for n in others), default=0.0)
+    return best if explains or stands_out else None
 
 
 def _moved(frame: Look, neighbour: Look, sampled: Look) -> bool:
