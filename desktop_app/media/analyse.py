@@ -122,7 +122,9 @@ def analyse(
     cancel: threading.Event | None = None,
 ) -> Analysis:
     """Validate and analyse ``path``. Raises ``AppError``: the validation codes for
-    bad files, CANCELLED (within a second of ``cancel`` being set)."""
+    bad files, CANCELLED (within a second of ``cancel`` being set). ``progress`` counts
+    the decode pass's frames; the boundary pass after it (a GOP or so per edge, at most
+    one more pass) checks ``cancel`` at every frame but reports no progress."""
     started = time.monotonic()
     facts = inspect_file(path, check_extension=False)
     _check_cancel(cancel, facts.path)
