@@ -272,9 +272,6 @@ def lock() -> int:
     uv = VENV / ("Scripts/uv.exe" if os.name == "nt" else "bin/uv")
     _run([str(uv), "pip", "compile", "pyproject.toml", "--universal", "--python-version", "3.11",
           "--generate-hashes", "--extra", "test", "--extra", "package", "--extra", "bench",
-          # scenedetect (bench) asks for the GUI wheel of OpenCV, whose Qt 5 plugins break
-          # PySide6; the headless wheel provides the same cv2.
-          "--no-emit-package", "opencv-python",
           "--custom-compile-command", "python3 dev.py lock", "-o", str(LOCK)],
          cwd=ROOT, what="uv pip compile")
     bindir, npm = node_tools(py)

@@ -55,6 +55,7 @@ pytest_plugins = [
     "tests.fixtures.videos",
     "tests.fixtures.server",
     "tests.fixtures.netfault",
+    "tests.fixtures.scenes",
 ]
 
 

@@ -5,7 +5,9 @@
     capture.py   OpenCV set-up: one capture per caller, decoder threads capped, quiet logs
     probe.py     open + first frame + the decode pass shared by validation and analysis
     validate.py  validate_file / inspect_file / validate_job_fields / parse_timestamp
-    metrics.py   per-sample brightness, contrast, sharpness; black/frozen segments, cuts
+    metrics.py   per-sample brightness, contrast, sharpness (and the frame measures)
+    boundaries.py  scene cuts, black / frozen segments, each on its exact frame
+    redecode.py  decodes the few stretches between disagreeing samples again
     analyse.py   analyse(path, progress=, cancel=) -> Analysis (one decode pass)
     formats.py   what counts as a video (the one list of file types)
 

@@ -2,9 +2,12 @@
 
 The pass ``grab()``s every frame (the decoder's own cost, which also proves the
 file complete) and ``retrieve()``s only the few frames a second the metrics
-sample, so analysis costs little more than decoding. The sha256 of the file is
-computed on a second thread meanwhile (hashlib releases the GIL). Each call owns
-its ``VideoCapture``; decoder threads are capped in ``capture.open_capture``.
+sample, so analysis costs little more than decoding. Where two samples disagree
+(a cut, a black or frozen edge), ``boundaries`` has the short stretch between them
+decoded again to put the edge on its frame (``redecode``: a GOP or so per edge).
+The sha256 of the file is computed on a second thread meanwhile (hashlib releases
+the GIL). Each call owns its captures, one at a time; decoder threads are capped in
+``capture.open_capture``. No state outside the call: analyses run side by side.
 
     analysis = analyse(path, progress=lambda done, total: ..., cancel=event)
     analysis.to_dict()          # JSON for the upload, without the thumbnail
@@ -24,8 +27,11 @@ import cv2
 
 from desktop_app.errors import AppError
 from desktop_app.files import sha256_of
-from desktop_app.media.metrics import Sampler, Segment
+from desktop_app.media import boundaries
+from desktop_app.media.boundaries import Segment
+from desktop_app.media.metrics import Sampler
 from desktop_app.media.probe import check_complete, decode_pass, open_video
+from desktop_app.media.redecode import FrameClock, Redecoder
 from desktop_app.media.validate import inspect_file
 
 STAGE = "analyse"
@@ -51,9 +57,11 @@ class Analysis:
     sharpness: float  # median variance of the Laplacian at 320 px wide
     black_segments: list[Segment] = field(default_factory=list)
     frozen_segments: list[Segment] = field(default_factory=list)
-    scene_cuts: list[float] = field(default_factory=list)  # seconds
+    scene_cuts: list[float] = field(default_factory=list)  # seconds, of the frames below
+    scene_cut_frames: list[int] = field(default_factory=list)  # first frame of each new shot, from 0
     timeline: list[dict[str, float]] = field(default_factory=list)  # t, brightness, sharpness
     samples: int = 0
+    redecoded_frames: int = 0  # decoded again to place cuts and segment edges
     thumbnail_time_s: float = 0.0
     analysis_seconds: float = 0.0
     thumbnail_jpeg: bytes = field(default=b"", repr=False)
@@ -72,7 +80,8 @@ class Analysis:
         known = {f for f in cls.__dataclass_fields__ if f != "thumbnail_jpeg"}
         kwargs = {k: v for k, v in data.items() if k in known}
         for key in ("black_segments", "frozen_segments"):
-            kwargs[key] = [Segment(float(s["start_s"]), float(s["end_s"])) for s in data.get(key, [])]
+            kwargs[key] = [Segment(float(s["start_s"]), float(s["end_s"]), s.get("start_frame"),
+                                   s.get("end_frame")) for s in data.get(key, [])]
         return cls(**kwargs, thumbnail_jpeg=thumbnail_jpeg)
 
 
@@ -109,7 +118,9 @@ def analyse(
     cancel: threading.Event | None = None,
 ) -> Analysis:
     """Validate and analyse ``path``. Raises ``AppError``: the validation codes for
-    bad files, CANCELLED (within a second of ``cancel`` being set)."""
+    bad files, CANCELLED (within a second of ``cancel`` being set). ``progress`` counts
+    the decode pass's frames; the boundary pass after it (a GOP or so per edge, at most
+    one more pass) checks ``cancel`` at every frame but reports no progress."""
     started = time.monotonic()
     facts = inspect_file(path, check_extension=False)
     _check_cancel(cancel, facts.path)
@@ -118,18 +129,26 @@ def analyse(
     try:
         with open_video(facts.path, facts.size, facts.sniffed) as opened:
             info = opened.info
+            clock = FrameClock()
+            clock.record(opened.cap)
             sampler = Sampler(info.fps)
-            sampler.add(opened.first_frame, 0.0)
+            sampler.add(opened.first_frame, 0, clock.times_ms[0] / 1000.0)
 
             def on_frame(index: int, cap: cv2.VideoCapture) -> None:
+                ms = clock.record(cap)
                 if sampler.wants(index):
                     ok, frame = cap.retrieve()
                     if ok and frame is not None and frame.size:
-                        sampler.add(frame, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
+                        sampler.add(frame, index, ms / 1000.0)
 
             result = decode_pass(opened.cap, total=info.header_frame_count, on_frame=on_frame,
                                  progress=progress, cancel=cancel, path=facts.path, stage=STAGE)
             check_complete(info, result)
+        frame_s = 1.0 / info.fps if info.fps else 0.0
+        duration = info.duration_s or round(result.last_ms / 1000.0 + frame_s, 3)
+        time_of = _frame_times(clock, info.fps, duration)
+        with Redecoder(facts.path, clock, cancel=cancel) as source:
+            found = boundaries.find(sampler.samples, clock.frames, time_of, source)
     except BaseException:
         hasher.stop.set()
         hasher.join()
@@ -139,18 +158,32 @@ def analyse(
     if hasher.error is not None:
         raise AppError("FILE_UNREADABLE", f"{hasher.error!r}", file=facts.path, stage=STAGE,
                        message=f"The file could not be read ({hasher.error.strerror or hasher.error}).")
-    frame_s = 1.0 / info.fps if info.fps else 0.0
-    duration = info.duration_s or round(result.last_ms / 1000.0 + frame_s, 3)
-    summary = sampler.summary(duration)
+    summary = sampler.summary()
     return Analysis(
         file=facts.path, size=facts.size, sha256=hasher.digest, container=info.container,
         codec=info.codec, fourcc=info.fourcc, width=info.width, height=info.height, fps=info.fps,
         frame_count=result.frames, duration_s=duration, rotation=info.rotation,
         has_audio=info.has_audio, brightness=summary.brightness, contrast=summary.contrast,
-        sharpness=summary.sharpness, black_segments=summary.black_segments,
-        frozen_segments=summary.frozen_segments, scene_cuts=summary.scene_cuts,
-        timeline=summary.timeline, samples=summary.samples,
+        sharpness=summary.sharpness, black_segments=found.black, frozen_segments=found.frozen,
+        scene_cuts=found.cut_times, scene_cut_frames=found.cut_frames,
+        timeline=summary.timeline, samples=summary.samples, redecoded_frames=found.redecoded,
         thumbnail_time_s=summary.thumbnail_time_s,
         analysis_seconds=round(time.monotonic() - started, 3),
         thumbnail_jpeg=summary.thumbnail_jpeg,
     )
+
+
+def _frame_times(clock: FrameClock, fps: float, duration: float) -> Callable[[int], float]:
+    """Seconds at which a frame is shown: its timestamp, else its number over the rate;
+    the frame after the last is the clip's end."""
+    times = clock.times_ms if clock.usable else None
+    end = max(duration, times[-1] / 1000.0 if times else 0.0)
+
+    def time_of(frame: int) -> float:
+        if frame >= clock.frames:
+            return end
+        if times is not None:
+            return times[frame] / 1000.0
+        return frame / fps if fps > 0 else 0.0
+
+    return time_of
