@@ -43,6 +43,8 @@ QT_SYSTEM_LIBS: tuple[SystemLib, ...] = (
     SystemLib("libdbus-1.so.3", "libdbus-1-3", "dbus-libs", "dbus"),
     SystemLib("libfontconfig.so.1", "libfontconfig1", "fontconfig", "fontconfig"),
     SystemLib("libfreetype.so.6", "libfreetype6", "freetype", "freetype2"),
+    # fontconfig's, and Debian's python3 links it (pyexpat): the bundle leaves it to the host
+    SystemLib("libexpat.so.1", "libexpat1", "expat", "expat"),
     SystemLib("libbrotlidec.so.1", "libbrotli1", "libbrotli", "brotli"),
     SystemLib("libbrotlicommon.so.1", "libbrotli1", "libbrotli", "brotli"),
     SystemLib("libzstd.so.1", "libzstd1", "libzstd", "zstd"),
