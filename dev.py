@@ -170,7 +170,7 @@ def ensure_system(command: str) -> None:
         print(f"dev.py: installing from apt: {' '.join(packages)} ({whys})", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for step in apt_steps(packages):
-            _run(step, env=env, what=" ".join(step[:2]))
+            _run(step, env=env, what=" ".join(step[:2]), quiet=True)
         _DPKG_CACHE.clear()
         still = [n.debian for n in needs(command) if not n.present]
         if still:
@@ -189,12 +189,17 @@ def ensure_system(command: str) -> None:
 
 
 def _run(cmd: list[str], *, what: str, env: dict[str, str] | None = None,
-         cwd: Path | None = None) -> None:
+         cwd: Path | None = None, quiet: bool = False) -> None:
+    """Run a set-up step; ``quiet`` keeps its output unless it fails (apt's progress)."""
     try:
-        proc = subprocess.run(cmd, env=env, cwd=cwd)
+        proc = subprocess.run(cmd, env=env, cwd=cwd, text=True,
+                              stdout=subprocess.PIPE if quiet else None,
+                              stderr=subprocess.STDOUT if quiet else None)
     except OSError as exc:
         raise SetupError(f"{what} could not start: {exc}") from None
     if proc.returncode != 0:
+        if quiet and proc.stdout:
+            print(proc.stdout[-4000:], file=sys.stderr)
         raise SetupError(f"{what} failed (exit {proc.returncode}); see its output above")
 
 

@@ -36,8 +36,9 @@ debootstrap --variant=minbase --include=python3,git "$SUITE" "$ROOTFS" "$mirror"
 rm -f "$ROOTFS.debootstrap.log"
 
 # The registries, reached as this machine reaches them.
-rm -rf "$ROOTFS/etc/apt/sources.list.d" && cp -a /etc/apt/sources.list.d "$ROOTFS/etc/apt/"
-[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$ROOTFS/etc/apt/"
+rm -rf "$ROOTFS/etc/apt/sources.list.d" "$ROOTFS/etc/apt/sources.list"
+cp -a /etc/apt/sources.list.d "$ROOTFS/etc/apt/"
+if [ -f /etc/apt/sources.list ]; then cp /etc/apt/sources.list "$ROOTFS/etc/apt/"; fi
 cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
 [ -f /etc/pip.conf ] && cp /etc/pip.conf "$ROOTFS/etc/pip.conf"
 [ -d /etc/xdg/pip ] && mkdir -p "$ROOTFS/etc/xdg" && cp -a /etc/xdg/pip "$ROOTFS/etc/xdg/"
