@@ -1,7 +1,7 @@
 """The reference backend: the API contract (docs/api-contract.md) as a real server.
 
     embedded.py    start_embedded_server(): a thread on a free loopback port (GUI, tests)
-    cli.py         `python main.py serve` and its options (add_serve_options)
+    cli.py         `python main.py serve` (its options: commands/serve.py)
     server.py      uvicorn set-up; protocol.py: JSON errors for bad HTTP, transport access,
                    the header timeout; connections.py: connection caps, overall and per address
     app.py         routes -> handlers; middleware.py: request ids, Host check, error shape,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.server.cli import add_serve_options
+from desktop_app.commands.serve import add_options as add_serve_options
 from desktop_app.server.config import ConnectionLimits, SignInLimits
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "api-contract.md"
