@@ -2,7 +2,8 @@
 
 One line per file on stdout (``--json``: one JSON object, ``{"file", "ok", "job_id",
 "video_id", "sha256", "bytes", "attempts", "status", "error_code", "error"}`` plus
-``hint``, ``request_id`` and, for ``upload``, ``resumed`` or ``already_stored``);
+``hint``, ``request_id``, ``already_on_server`` (the server had these bytes: nothing was
+sent) and, for ``upload``, ``resumed`` or ``already_stored``);
 progress on stderr in text mode. A catalogue error becomes a line per file, a bug one
 UNEXPECTED_ERROR line (its traceback in the log), never a traceback on the terminal.
 """
@@ -31,7 +32,8 @@ def print_record(args: argparse.Namespace, record: dict[str, Any]) -> None:
     if getattr(args, "json", False):
         print(json.dumps(record), flush=True)
     elif record["ok"]:
-        note = " (already stored)" if record.get("already_stored") else ""
+        note = (" (already on the server: nothing sent)" if record.get("already_on_server")
+                else " (already stored)" if record.get("already_stored") else "")
         print(f"{record['file']}: done{note}, video {record['video_id']}, "
               f"sha256 {record['sha256']}", flush=True)
     else:
@@ -54,7 +56,8 @@ def job_record(store: JobStore, job: Job, file: str | None = None, **extra: Any)
             "bytes": job.size if job.size >= 0 else None,
             "attempts": max(1 + retries, f.attempts if f else 0), "status": job.state.value,
             "error_code": f.error_code if f else None, "error": f.message if f else None,
-            "hint": f.hint if f else None, "request_id": f.request_id if f else None, **extra}
+            "hint": f.hint if f else None, "request_id": f.request_id if f else None,
+            "already_on_server": job.already_on_server, **extra}
 
 
 def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None:

@@ -158,7 +158,7 @@ class JobManager:
                queue_unreadable: bool = False) -> list[Added]:
         """Add files for upload, one ``Added`` per name, in order (a file named twice is
         one job). A file the store knows continues its job (``known.py``) unless
-        ``force``; new jobs are committed before this returns. New jobs without a session
+        ``force``, which also skips the server's duplicate check (``duplicates.py``); new jobs are committed before this returns. New jobs without a session
         share one: ``batch_title``, else ``batch.batch_title()``."""
         request = request or Request()
         user = request.user_id or self.default_user_id or self._signed_in_user()
@@ -185,9 +185,25 @@ class JobManager:
             if known is not None:
                 outcome[path] = Added(path, self._continue(known), known=True)
             else:
-                new.append(self._job(ident, request, session, title))
+                new.append(replace(self._job(ident, request, session, title),
+                                   force_upload=force))
         queued = {job.path: Added(job.path, job) for job in self.queue_many(new)}
         return [replace(outcome.get(path) or queued[path], file=file) for file, path in names]
+
+    def upload_anyway(self, job_id: str) -> Job | None:
+        """The user wants a new upload of a file found "Already on the server": a new job
+        for it with the same parameters, sent without asking the server (``force``); the
+        old record gives way to it. None when the file cannot be read now."""
+        job = self.store.get(job_id)
+        if job is None:
+            return None
+        request = Request(job.user_id or None, job.session_id or None,
+                          job.session_title or None, job.recorded_at)
+        added = self.submit([job.path], request, batch_title=job.session_title or None,
+                            force=True)[0]
+        if added.job is not None and added.job.job_id != job_id:
+            self.remove(job_id)
+        return added.job
 
     def _continue(self, job: Job) -> Job:
         """A known job: retried when it failed, resumed when paused, else left to run."""

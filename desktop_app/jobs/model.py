@@ -110,6 +110,11 @@ class Job:
     finished_at: float | None = None
     reupload_count: int = 0  # checksum-mismatch re-uploads done
     runner: str | None = None  # the manager instance running it (see ownership.py)
+    # duplicates by checksum (jobs/duplicates.py): the server already had these bytes, so
+    # the job ended without sending any (video_id is that video); force_upload: the user
+    # asked for a new upload all the same (--force, "Upload again anyway")
+    already_on_server: bool = False
+    force_upload: bool = False
 
     @property
     def file_name(self) -> str:
