@@ -18,7 +18,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import AppError, unexpected
-from desktop_app.jobs.model import STATE_LABELS, Event, Job, JobAttempt, JobChanged, JobState
+from desktop_app.jobs.model import (
+    STATE_LABELS,
+    Event,
+    Job,
+    JobAttempt,
+    JobChanged,
+    JobState,
+    NetworkChanged,
+    WatchedFolderChanged,
+)
 
 if TYPE_CHECKING:
     from desktop_app.jobs.manager import JobManager
@@ -76,8 +85,24 @@ def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None
             print(f"{names.get(event.job_id, event.job_id)}: attempt {event.attempt} of "
                   f"{event.max_attempts} failed ({event.error_code}); next in "
                   f"{event.delay_s:.1f} s", file=sys.stderr, flush=True)
+        elif isinstance(event, NetworkChanged | WatchedFolderChanged):
+            print(hands_off_text(event), file=sys.stderr, flush=True)
 
     return on_event
+
+
+def hands_off_text(event: NetworkChanged | WatchedFolderChanged) -> str:
+    """One line for the terminal about the network or a watched folder."""
+    if isinstance(event, WatchedFolderChanged):
+        return {"watching": f"Watching {event.path}",
+                "scanning only": f"Watching {event.path} (scanning: no change events here)",
+                "absent": f"{event.path} is not there (unplugged?): waiting for it",
+                "paused": f"{event.path}: paused"}.get(event.state, f"{event.path}: {event.state}")
+    if event.offline:
+        return "Offline - waiting for the network"
+    if event.uploads_held:
+        return "Uploads paused: the connection is metered"
+    return "Network back: retrying now" if not event.metered else "On a metered connection"
 
 
 def guard(args: argparse.Namespace, files: list[str], fn: Callable[[], int]) -> int:

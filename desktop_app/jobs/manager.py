@@ -50,6 +50,7 @@ from desktop_app.jobs.ownership import RunnerClaim
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
 from desktop_app.jobs.stages import StageRunner
 from desktop_app.jobs.store import JobStore
+from desktop_app.jobs.uploadhold import UploadHold
 from desktop_app.jobs.waits import Waits
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class JobManager:
             Stage.PROCESS: StagePool("process", process_workers, self.runner.process),
         }
         backend.set_breaker_listener(self.waits.breaker_changed)
+        self.upload_hold = UploadHold(self.life, self.pools[Stage.UPLOAD], self.server_key)
         self._started = False
 
     def _distinct_pools(self) -> list[StagePool]:
@@ -321,6 +323,13 @@ class JobManager:
     def probe_now(self) -> None:
         self.backend.probe_now()
         self.waits.wake_waiting_server()
+
+    def network_back(self) -> None:
+        """The OS says the network is back (``jobs/handsoff.py``): what sleeps out a
+        backoff tries now, and an open breaker is probed now."""
+        self.life.wake_sleepers()
+        if self.backend.open_probe_at() is not None:
+            self.probe_now()
 
     def export_support_bundle(self, job_id: str, dest: str) -> str:
         return export_support_bundle(self.store, job_id, dest)

@@ -200,5 +200,24 @@ class Alert:
     time: float = field(default_factory=time.time)
 
 
+@dataclass(frozen=True)
+class NetworkChanged:
+    """The laptop's network as the OS reports it, and what the pipeline does about it
+    (``jobs/handsoff.py``)."""
+
+    offline: bool  # no network at all (and the server is not on this machine)
+    metered: bool
+    uploads_held: bool  # uploads paused: the connection is metered and the setting says so
+
+
+@dataclass(frozen=True)
+class WatchedFolderChanged:
+    """A watched folder's state (``watch/folders.py``): "watching", "scanning only",
+    "absent" (a card unplugged: its files wait for it), "paused"."""
+
+    path: str
+    state: str
+
+
 Event = (JobAdded | JobChanged | JobRemoved | JobProgress | JobAttempt | ConnectionChanged
-         | SignInRequired | Alert)
+         | SignInRequired | Alert | NetworkChanged | WatchedFolderChanged)
