@@ -2,9 +2,11 @@
 
 * The network comes back: every backoff sleep ends and its attempt runs at once, and an
   open breaker is probed now (``JobManager.network_back``), instead of sleeping it out.
-* While there is no network at all the front ends hear ``NetworkChanged(offline=True)``:
-  "Offline - waiting for the network", not a count of failed attempts.
-* A metered connection, with ``pause_on_metered`` on, holds the uploads (``uploadhold.py``).
+* While there is no network at all the uploads are held (``uploadhold.py``: no attempt
+  is spent on a network that is not there, each continues from its offset when it is
+  back) and the front ends hear ``NetworkChanged(offline=True)``: "Offline - waiting for
+  the network", not a count of failed attempts.
+* A metered connection, with ``pause_on_metered`` on, holds the uploads too.
 * While jobs are in flight the machine is kept awake (``keep_awake``), released when the
   queue is idle.
 
@@ -87,10 +89,10 @@ class HandsOff:
         remote = not self.server_local
         offline = remote and not status.reachable
         metered = remote and status.metered
-        held = metered and self.pause_on_metered
+        held = offline or (metered and self.pause_on_metered)
         hold = self.manager.upload_hold
         if held and not hold.held:
-            hold.hold("metered connection")
+            hold.hold("offline" if offline else "metered connection")
         elif not held and hold.held:
             hold.release()
         if before is not None and remote and not before.reachable and status.reachable:

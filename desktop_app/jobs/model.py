@@ -207,7 +207,7 @@ class NetworkChanged:
 
     offline: bool  # no network at all (and the server is not on this machine)
     metered: bool
-    uploads_held: bool  # uploads paused: the connection is metered and the setting says so
+    uploads_held: bool  # uploads wait: offline, or metered and the setting says so
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Uploads held back while the connection is metered (the user's setting).
+"""Uploads held back while the laptop is offline, or on a metered connection (the user's
+setting).
 
 Queued uploads wait in their pool (``StagePool.hold``); a running upload stops within a
 second (its control, reason "hold") and goes back to QUEUED, its upload URL kept, so on
