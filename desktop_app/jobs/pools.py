@@ -74,6 +74,11 @@ class StagePool:
                 job_id = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
+            # Held while this worker waited for work: keep the job in hand until released
+            # (a worker that got past the check above just before hold() must not run it).
+            while not self._open.wait(0.2):
+                if self._stop.is_set():
+                    return
             with self._lock:
                 # Taken off the queue: a re-submit from now on queues it again (the
                 # handler's QUEUED -> active transition stops a second concurrent run).

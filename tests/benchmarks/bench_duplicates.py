@@ -49,7 +49,7 @@ def main() -> int:
     from tests.fixtures.netfault import FaultProxy
     from tests.fixtures.videos import make_video
 
-    seconds = max(1.0, args.size_mb / 6.0)  # noise at 640x480, crf 1: about 6 MB a second
+    seconds = max(1.0, args.size_mb / 13.0)  # noise at 640x480, crf 1: about 13 MB a second
     first = make_video(tmp / "take1.mp4", seconds=seconds, size=(640, 480), noise=True)
     second = tmp / "take1 (copy).mp4"
     shutil.copyfile(first, second)
