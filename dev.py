@@ -131,6 +131,10 @@ def needs(command: str) -> list[Need]:
                  "xvfb", "xorg-x11-server-Xvfb", "xorg-server-xvfb", bool(tool("xvfb-run"))),
             Need("xauth (xvfb-run needs it)", "xauth", "xorg-x11-xauth", "xorg-xauth",
                  bool(tool("xauth"))),
+            Need("dbus-daemon (the sleep-inhibitor tests start their own session bus)",
+                 "dbus-daemon", "dbus-daemon", "dbus", bool(tool("dbus-daemon"))),
+            Need("ip (the network-monitor test adds a default route in a namespace)",
+                 "iproute2", "iproute", "iproute2", bool(tool("ip"))),
         ]
     if debian:  # a package listed twice (two sonames in one package) is one need
         out = list({n.debian: n for n in out}.values())

@@ -19,7 +19,11 @@ all build the core here, so they pick the server, build the client and sign in a
 * sign-in: a token (used as is), else username + password, else the embedded backend's
   local user, else the tokens stored for the username; when none works the CLI fails
   with AUTH_REQUIRED (``require_sign_in``) and the window asks;
-* manager: pool sizes, default user and default session from settings.
+* manager: pool sizes, default user and default session from settings;
+* hands-off (``start_hands_off``, ``watch``): the OS's network and sleep behind
+  ``system/api.py`` (``OsHooks``: the window hands in Qt's network monitor, the CLI gets
+  netlink), reacted to by ``jobs/handsoff.py``; watched folders (``watch/``) fed to the
+  manager. ``apply_settings`` applies a changed Settings to both at once.
 
 Heavy modules (httpx here, uvicorn for the embedded backend) load when this module or
 the backend is first used: front ends import it inside their handlers, never at start.
@@ -28,20 +32,25 @@ the backend is first used: front ends import it inside their handlers, never at 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from desktop_app import paths
 from desktop_app import settings as settings_mod
 from desktop_app.errors import AppError
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
+from desktop_app.jobs.handsoff import HandsOff
+from desktop_app.jobs.known import Request
 from desktop_app.jobs.manager import JobManager
-from desktop_app.jobs.model import Job
+from desktop_app.jobs.model import Event, Job, WatchedFolderChanged
 from desktop_app.jobs.redact import add_secret
 from desktop_app.jobs.store import JobStore
 from desktop_app.settings import Settings
+from desktop_app.system.api import OsHooks
 from desktop_app.transfer.auth import AuthSession, Tokens, TokenStore
 from desktop_app.transfer.client import BackendClient
 from desktop_app.transfer.limiter import BandwidthLimiter
@@ -49,6 +58,7 @@ from desktop_app.transfer.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from desktop_app.server.embedded import EmbeddedServer
+    from desktop_app.watch.folders import FolderStatus, FolderWatcher, WatchedFolder
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +131,11 @@ class Session:
         self.store: JobStore | None = None
         self._manager: JobManager | None = None
         self.initial_jobs: list[Job] | None = None  # read before the window needs them
+        self.hands_off: HandsOff | None = None
+        self.watcher: FolderWatcher | None = None
+        self._front_end: EventCallback | None = None
+        self._taps: list[EventCallback] = []  # the core's own listeners (hands-off)
+        self._folder_states: dict[str, str] = {}
 
     @property
     def client(self) -> BackendClient:
@@ -146,10 +161,72 @@ class Session:
             "upload_workers": self.settings.parallel_uploads,
             "default_user_id": self.settings.default_user_id,
             "default_session_id": self.settings.default_session_id, **overrides}
-        self._manager = JobManager(self.store, self.backend, on_event=on_event,
+        self._front_end = on_event
+        self._manager = JobManager(self.store, self.backend, on_event=self._dispatch,
                                    server_key=self.server_key, interactive=interactive,
                                    **options)
         return self._manager
+
+    def _dispatch(self, event: Event) -> None:
+        """Every manager event: to the front end, then to the core's own listeners."""
+        try:
+            if self._front_end is not None:
+                self._front_end(event)
+        finally:
+            for tap in self._taps:
+                tap(event)
+
+    # ---- hands-off: the OS's events and watched folders --------------------------------
+
+    def start_hands_off(self, hooks: OsHooks | None = None) -> HandsOff:
+        """React to the network and keep the machine awake while jobs run (``open_manager``
+        first). ``hooks``: the front end's network monitor / inhibitor, else the OS's."""
+        from desktop_app.system import inhibit, netlink
+
+        hooks = hooks or OsHooks()
+        local = hooks.server_local if hooks.server_local is not None \
+            else is_loopback(self.server_url)
+        self.hands_off = HandsOff(self.manager, hooks.network or netlink.for_platform(),
+                                  hooks.inhibitor or inhibit.for_platform(),
+                                  pause_on_metered=self.settings.pause_on_metered,
+                                  keep_awake=self.settings.keep_awake, server_local=local)
+        self._taps.append(self.hands_off.on_event)
+        self.hands_off.start()
+        return self.hands_off
+
+    def watch(self, folders: Iterable[WatchedFolder], *, settle_s: float | None = None,
+              request: Request | None = None, rescan_s: float = 30.0) -> FolderWatcher:
+        """Queue the videos that settle in these folders (``watch/``); the watcher stops
+        with the session. A folder back after being absent retries its jobs that failed
+        for want of their file."""
+        from desktop_app.watch.feed import WatchFeed
+        from desktop_app.watch.folders import FolderWatcher
+
+        feed = WatchFeed(self.manager, request)
+
+        def on_status(status: FolderStatus) -> None:
+            before = self._folder_states.get(status.path)
+            self._folder_states[status.path] = status.state
+            if status.state == "watching" and before == "absent":
+                feed.folder_back(status.path)
+            self.manager.life.emit(WatchedFolderChanged(status.path, status.state))
+
+        self.watcher = FolderWatcher(feed, settle_s=settle_s or self.settings.watch_settle_s,
+                                     rescan_s=rescan_s, on_status=on_status)
+        self.watcher.start()
+        self.watcher.set_folders(folders)
+        return self.watcher
+
+    def apply_settings(self) -> None:
+        """The window's Settings were changed: watched folders, metered, keep awake."""
+        if self.hands_off is not None:
+            self.hands_off.set_options(pause_on_metered=self.settings.pause_on_metered,
+                                       keep_awake=self.settings.keep_awake)
+        folders = watched_folders(self.settings)
+        if self.watcher is not None:
+            self.watcher.set_folders(folders)
+        elif folders and self._manager is not None:
+            self.watch(folders)
 
     def sign_in(self, url: str, username: str, password: str) -> None:
         """The window's sign-in: this server, or another one, which becomes the configured
@@ -171,6 +248,10 @@ class Session:
 
     def close(self) -> None:
         """Stop the manager (unfinished jobs stay in the store) and what this session started."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.hands_off is not None:
+            self.hands_off.stop()
         if self._manager is not None:
             self._manager.shutdown(wait=True)
         self.backend.close()
@@ -180,6 +261,18 @@ class Session:
             self._own_server.stop()
 
     stop = close  # the window's name for it
+
+
+def is_loopback(url: str) -> bool:
+    """A server on this machine (the embedded backend): it needs no network."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
+def watched_folders(settings: Settings) -> list[WatchedFolder]:
+    from desktop_app.watch.folders import WatchedFolder
+
+    return [WatchedFolder(path, paused) for path, paused in settings.watched()]
 
 
 def connect(settings: Settings, options: Options = Options(), *,
@@ -246,14 +339,19 @@ def _sign_in(client: BackendClient, settings: Settings, options: Options,
 
 def start_window(settings: Settings, on_event: EventCallback, *, server_url: str | None = None,
                  server: EmbeddedServer | None = None,
-                 store_path: str | Path | None = None) -> Session:
+                 store_path: str | Path | None = None,
+                 os_hooks: OsHooks | None = None) -> Session:
     """The window's core (and the GUI tests'): connected, signed in as far as the keyring
-    allows, the manager started (interactive) and the store's jobs read."""
+    allows, the manager started (interactive), hands-off started (``os_hooks``: the
+    window's network monitor), the settings' watched folders watched, the store's jobs read."""
     session = connect(settings, Options(server=server_url), server=server)
     try:
         manager = session.open_manager(on_event=on_event, interactive=True,
                                        store=job_store(store_path))
         manager.start()
+        session.start_hands_off(os_hooks)
+        if folders := watched_folders(settings):
+            session.watch(folders)
         session.initial_jobs = manager.jobs()
     except BaseException:
         session.close()

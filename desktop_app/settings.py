@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from desktop_app import paths
@@ -23,6 +23,15 @@ class Settings:
     bandwidth_limit_kbps: int = 0  # 0: unlimited
     chunk_size_mib: int = 8
     start_minimized: bool = False
+    # Hands-off uploading (watch/, system/): folders whose new videos are queued by
+    # themselves (those also in paused_folders are kept but not watched), how long a file
+    # must stay unchanged before it counts as complete, pause uploads on a metered
+    # connection, keep the machine awake while uploads run.
+    watched_folders: list[str] = field(default_factory=list)
+    paused_folders: list[str] = field(default_factory=list)
+    watch_settle_s: float = 5.0
+    pause_on_metered: bool = False
+    keep_awake: bool = True
 
     def clamped(self) -> Settings:
         self.parallel_uploads = min(4, max(1, int(self.parallel_uploads)))
@@ -30,7 +39,23 @@ class Settings:
         self.retry_attempts = min(5, max(3, int(self.retry_attempts)))
         self.bandwidth_limit_kbps = max(0, int(self.bandwidth_limit_kbps))
         self.chunk_size_mib = min(256, max(1, int(self.chunk_size_mib)))
+        self.watched_folders = _paths(self.watched_folders)
+        self.paused_folders = [p for p in _paths(self.paused_folders)
+                               if p in self.watched_folders]
+        self.watch_settle_s = min(600.0, max(1.0, float(self.watch_settle_s)))
+        self.pause_on_metered = bool(self.pause_on_metered)
+        self.keep_awake = bool(self.keep_awake)
         return self
+
+    def watched(self) -> list[tuple[str, bool]]:
+        """Each watched folder with whether it is paused."""
+        return [(p, p in self.paused_folders) for p in self.watched_folders]
+
+
+def _paths(value: object) -> list[str]:
+    """A list of folder paths, each once, in order (anything else is dropped)."""
+    items = value if isinstance(value, list) else []
+    return list(dict.fromkeys(p.strip() for p in items if isinstance(p, str) and p.strip()))
 
 
 def load(path: Path | None = None) -> Settings:

@@ -53,6 +53,9 @@ QT_PLUGINS: dict[str, list[str]] = {
     "platforminputcontexts": ["*compose*", "*ibus*"],  # dead keys, input methods
     "imageformats": ["*qjpeg*", "*qico*"],
     "styles": ["*"],  # the native style on Windows and macOS
+    # QNetworkInformation's backends (NetworkManager, glib, Network List Manager, ...): the
+    # window's "Offline - waiting for the network" and retry-when-back (a few small files)
+    "networkinformation": ["*"],
 }
 
 # Host libraries the .deb takes from the system (see packaging/deb_control.py Depends).

@@ -56,6 +56,7 @@ pytest_plugins = [
     "tests.fixtures.server",
     "tests.fixtures.netfault",
     "tests.fixtures.scenes",
+    "tests.fixtures.dbus",
 ]
 
 

@@ -2,7 +2,8 @@
 
 One line per file on stdout (``--json``: one JSON object, ``{"file", "ok", "job_id",
 "video_id", "sha256", "bytes", "attempts", "status", "error_code", "error"}`` plus
-``hint``, ``request_id`` and, for ``upload``, ``resumed`` or ``already_stored``);
+``hint``, ``request_id``, ``already_on_server`` (the server had these bytes: nothing was
+sent) and, for ``upload``, ``resumed`` or ``already_stored``);
 progress on stderr in text mode. A catalogue error becomes a line per file, a bug one
 UNEXPECTED_ERROR line (its traceback in the log), never a traceback on the terminal.
 """
@@ -17,7 +18,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import AppError, unexpected
-from desktop_app.jobs.model import STATE_LABELS, Event, Job, JobAttempt, JobChanged, JobState
+from desktop_app.jobs.model import (
+    STATE_LABELS,
+    Event,
+    Job,
+    JobAttempt,
+    JobChanged,
+    JobState,
+    NetworkChanged,
+    WatchedFolderChanged,
+)
 
 if TYPE_CHECKING:
     from desktop_app.jobs.manager import JobManager
@@ -31,7 +41,8 @@ def print_record(args: argparse.Namespace, record: dict[str, Any]) -> None:
     if getattr(args, "json", False):
         print(json.dumps(record), flush=True)
     elif record["ok"]:
-        note = " (already stored)" if record.get("already_stored") else ""
+        note = (" (already on the server: nothing sent)" if record.get("already_on_server")
+                else " (already stored)" if record.get("already_stored") else "")
         print(f"{record['file']}: done{note}, video {record['video_id']}, "
               f"sha256 {record['sha256']}", flush=True)
     else:
@@ -54,7 +65,8 @@ def job_record(store: JobStore, job: Job, file: str | None = None, **extra: Any)
             "bytes": job.size if job.size >= 0 else None,
             "attempts": max(1 + retries, f.attempts if f else 0), "status": job.state.value,
             "error_code": f.error_code if f else None, "error": f.message if f else None,
-            "hint": f.hint if f else None, "request_id": f.request_id if f else None, **extra}
+            "hint": f.hint if f else None, "request_id": f.request_id if f else None,
+            "already_on_server": job.already_on_server, **extra}
 
 
 def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None:
@@ -73,8 +85,24 @@ def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None
             print(f"{names.get(event.job_id, event.job_id)}: attempt {event.attempt} of "
                   f"{event.max_attempts} failed ({event.error_code}); next in "
                   f"{event.delay_s:.1f} s", file=sys.stderr, flush=True)
+        elif isinstance(event, NetworkChanged | WatchedFolderChanged):
+            print(hands_off_text(event), file=sys.stderr, flush=True)
 
     return on_event
+
+
+def hands_off_text(event: NetworkChanged | WatchedFolderChanged) -> str:
+    """One line for the terminal about the network or a watched folder."""
+    if isinstance(event, WatchedFolderChanged):
+        return {"watching": f"Watching {event.path}",
+                "scanning only": f"Watching {event.path} (scanning: no change events here)",
+                "absent": f"{event.path} is not there (unplugged?): waiting for it",
+                "paused": f"{event.path}: paused"}.get(event.state, f"{event.path}: {event.state}")
+    if event.offline:
+        return "Offline - waiting for the network"
+    if event.uploads_held:
+        return "Uploads paused: the connection is metered"
+    return "Network back: retrying now" if not event.metered else "On a metered connection"
 
 
 def guard(args: argparse.Namespace, files: list[str], fn: Callable[[], int]) -> int:

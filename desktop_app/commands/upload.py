@@ -4,7 +4,9 @@ Prints one line per file (see ``output.py``); exit 0 when every file is stored, 
 any failed, 2 for bad usage. Re-running ``upload`` on the same files resumes their
 unfinished jobs, retries their failed ones and reports files already stored as done
 without sending them again (the manager's rule, ``jobs/known.py``); ``--force``
-uploads anew. ``--tus URL`` uploads to a plain tus endpoint instead (``upload_tus.py``).
+uploads anew (also when the server already has the same bytes under another name).
+``--tus URL`` uploads to a plain tus endpoint instead (``upload_tus.py``); ``--watch DIR``
+queues the videos that appear in DIR until interrupted (``watch.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +33,23 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--chunk-size", type=positive_int, help="tus chunk size in bytes")
     p.add_argument("--limit-kbps", type=positive_int, help="bandwidth limit in KiB/s")
     p.add_argument("--force", action="store_true", help="upload again even if already stored")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(run=run)
+    p.add_argument("--watch", action="append", default=[], metavar="DIR",
+                   help="queue the videos that settle in DIR (recursively) until interrupted "
+                   "(repeatable)")
+    p.add_argument("--settle", type=float, default=None, metavar="SECONDS",
+                   help="with --watch: how long a file must stay unchanged (default 5)")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.set_defaults(run=run, usage_error=_usage_error)
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    if not args.files and not args.watch:
+        return "give the files to upload, or --watch DIR"
+    if args.watch and (args.files or args.tus):
+        return "--watch runs on its own: no FILE and no --tus with it"
+    if args.settle is not None and not 0.5 <= args.settle <= 600:
+        return "--settle must be between 0.5 and 600 seconds"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         from desktop_app.commands import upload_tus
 
         return upload_tus.run(args)
+    if args.watch:
+        from desktop_app.commands import watch
+
+        return watch.run(args)
     from desktop_app.commands.output import guard
 
     return guard(args, list(args.files), lambda: _upload(args))
@@ -62,6 +83,7 @@ def _upload(args: argparse.Namespace) -> int:
     session = connect(settings_mod.load(), session_options(args))
     try:
         manager = session.open_manager(on_event=progress_printer(args), interactive=False)
+        session.start_hands_off()  # network back: retry now; the machine kept awake
         request = Request(args.user_id, args.session, args.session_title, args.recorded_at)
         added = manager.submit(args.files, request, force=args.force)  # committed first
         ids = {a.job.job_id for a in added if a.job is not None and not a.already_stored}

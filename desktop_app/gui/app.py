@@ -113,10 +113,16 @@ def run_gui(args: argparse.Namespace) -> int:
         window.add_paths(files)
 
     _quit_on_signals(window)
-    starter = BackendStarter(settings, getattr(args, "server", None), bridge.post)
+    from desktop_app.gui.desktop.network import QtNetworkMonitor
+    from desktop_app.system.api import OsHooks
+
+    network = QtNetworkMonitor(window)  # loaded once the window is up (GUI thread)
+    starter = BackendStarter(settings, getattr(args, "server", None), bridge.post,
+                             os_hooks=OsHooks(network=network))
     starter.ready.connect(window.set_backend)
     starter.failed.connect(window.status.set_starting_failed)
     if not os.environ.get(BENCH_ENV):
+        QTimer.singleShot(0, network.load)
         QTimer.singleShot(0, starter.start)
     try:
         rc = app.exec()

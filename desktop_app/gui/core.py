@@ -34,5 +34,9 @@ class Core(Protocol):
     def token_memory_only(self) -> bool:
         """True when no keyring works here: the token lives in memory for this run only."""
 
+    def apply_settings(self) -> None:
+        """The Settings dialog changed them: watched folders, metered, keep awake (call
+        off the GUI thread)."""
+
     def stop(self) -> None:
         """Stop the manager (and the embedded server); called once on quit."""

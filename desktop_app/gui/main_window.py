@@ -33,6 +33,7 @@ from desktop_app.gui.threads.backlog import EventBacklog
 from desktop_app.gui.threads.bridge import EventBridge
 from desktop_app.gui.threads.calls import CallQueue
 from desktop_app.gui.threads.intake import FileIntake, IntakeResult
+from desktop_app.gui.widgets.completed_actions import UploadAgainAction
 from desktop_app.gui.widgets.details_pane import DetailsPane
 from desktop_app.gui.widgets.failed_panel import FailedPanel
 from desktop_app.gui.widgets.job_table import make_table
@@ -49,6 +50,8 @@ from desktop_app.jobs.model import (
     JobChanged,
     JobRemoved,
     JobState,
+    NetworkChanged,
+    WatchedFolderChanged,
 )
 from desktop_app.settings import Settings
 
@@ -106,6 +109,8 @@ class MainWindow(QMainWindow):
         self.job_actions = JobActions(calls=self.calls, dialogs=self.dialogs, rows=self.rows,
                                       settings=settings, window=self, add_paths=self.add_paths)
         self.attention = Attention(self.dialogs, self)
+        self.upload_again = UploadAgainAction(self.completed_view, self.rows.job,
+                                              self.job_actions.upload_anyway)
         self._connect_actions()
         self._add_shortcuts()
 
@@ -228,6 +233,10 @@ class MainWindow(QMainWindow):
                 self.rows.set_attempt(ev)
             elif isinstance(ev, ConnectionChanged):
                 self.status.set_connection(ev)
+            elif isinstance(ev, NetworkChanged):
+                self.status.set_network(ev)
+            elif isinstance(ev, WatchedFolderChanged):
+                self.job_actions.folder_changed(ev)
             else:
                 self.attention.core_event(ev)
         if jobs:

@@ -19,6 +19,7 @@ from desktop_app.errors import AppError
 from desktop_app.gui.core import Core
 from desktop_app.jobs.api import EventCallback
 from desktop_app.settings import Settings
+from desktop_app.system.api import OsHooks
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,10 @@ class BackendStarter(QObject):
     failed = Signal(str)
 
     def __init__(self, settings: Settings, server_url: str | None,
-                 on_event: EventCallback, parent: QObject | None = None) -> None:
+                 on_event: EventCallback, parent: QObject | None = None, *,
+                 os_hooks: OsHooks | None = None) -> None:
         super().__init__(parent)
+        self.os_hooks = os_hooks  # the window's network monitor (gui/desktop/network.py)
         self.settings = settings
         self.server_url = server_url
         self.on_event = on_event
@@ -63,7 +66,8 @@ class BackendStarter(QObject):
         try:
             from desktop_app.gui.wiring import build_core
 
-            core = build_core(self.settings, self.server_url, self.on_event)
+            core = build_core(self.settings, self.server_url, self.on_event,
+                              os_hooks=self.os_hooks)
         except AppError as err:
             log.warning("core failed to start: %s", err)
             self.failed.emit(f"Could not start: {err.message} ({err.code})")

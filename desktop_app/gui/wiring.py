@@ -15,6 +15,7 @@ from typing import Any
 from desktop_app.gui.core import Core
 from desktop_app.jobs.api import EventCallback
 from desktop_app.settings import Settings
+from desktop_app.system.api import OsHooks
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,13 @@ def freeze_long_lived() -> None:
 
 def build_core(settings: Settings, server_url: str | None,
                on_event: EventCallback, *, server: Any = None,
-               store_path: str | None = None) -> Core:
-    """``server``: an already running EmbeddedServer to use (tests pass theirs)."""
+               store_path: str | None = None, os_hooks: OsHooks | None = None) -> Core:
+    """``server``: an already running EmbeddedServer to use (tests pass theirs);
+    ``os_hooks``: the window's network monitor (tests pass controllable ones)."""
     from desktop_app.session import start_window
 
     warm_heavy_imports()
     core = start_window(settings, on_event, server_url=server_url, server=server,
-                        store_path=store_path)
+                        store_path=store_path, os_hooks=os_hooks)
     freeze_long_lived()
     return core

@@ -76,6 +76,9 @@ class JobManagerAPI(Protocol):
     def reselect(self, job_id: str, new_path: str) -> None:
         """Point a FILE_NOT_FOUND / FILE_CHANGED job at the file where it is now."""
 
+    def upload_anyway(self, job_id: str) -> Job | None:
+        """A job found "Already on the server": upload its file again all the same."""
+
     def sign_in_completed(self) -> None:
         """Resume every job waiting for sign-in."""
 

@@ -38,7 +38,9 @@ class FailureHandler:
         if job is None:
             return
         if err.code == "CANCELLED" and ctl.token.cancelled:
-            target = {"pause": S.PAUSED, "shutdown": S.QUEUED}.get(ctl.reason, S.CANCELLED)
+            # "hold": uploads held back (a metered connection, uploadhold.py): queued again
+            target = {"pause": S.PAUSED, "shutdown": S.QUEUED, "hold": S.QUEUED}.get(
+                ctl.reason, S.CANCELLED)
             self.settle(job_id, target, f"{ctl.reason}")
             return
         stage = job.stage.value

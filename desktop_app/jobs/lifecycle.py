@@ -147,6 +147,17 @@ class Lifecycle:
             if job is None or job.state.finished or job.state is S.PAUSED:
                 self._requested.pop(job_id, None)  # the request was carried out
 
+    def running(self) -> dict[str, Control]:
+        """The control of every running stage, by job id (a snapshot)."""
+        with self._lock:
+            return dict(self._controls)
+
+    def wake_sleepers(self) -> None:
+        """End every backoff sleep of a running stage now: its next attempt runs at once
+        (the network is back, ``jobs/handsoff.py``)."""
+        for control in self.running().values():
+            control.token.wake()
+
     def busy(self, job_id: str) -> bool:
         """Does a worker hold this job right now?"""
         with self._lock:

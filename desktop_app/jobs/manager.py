@@ -50,6 +50,7 @@ from desktop_app.jobs.ownership import RunnerClaim
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
 from desktop_app.jobs.stages import StageRunner
 from desktop_app.jobs.store import JobStore
+from desktop_app.jobs.uploadhold import UploadHold
 from desktop_app.jobs.waits import Waits
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class JobManager:
             Stage.PROCESS: StagePool("process", process_workers, self.runner.process),
         }
         backend.set_breaker_listener(self.waits.breaker_changed)
+        self.upload_hold = UploadHold(self.life, self.pools[Stage.UPLOAD], self.server_key)
         self._started = False
 
     def _distinct_pools(self) -> list[StagePool]:
@@ -158,7 +160,7 @@ class JobManager:
                queue_unreadable: bool = False) -> list[Added]:
         """Add files for upload, one ``Added`` per name, in order (a file named twice is
         one job). A file the store knows continues its job (``known.py``) unless
-        ``force``; new jobs are committed before this returns. New jobs without a session
+        ``force``, which also skips the server's duplicate check (``duplicates.py``); new jobs are committed before this returns. New jobs without a session
         share one: ``batch_title``, else ``batch.batch_title()``."""
         request = request or Request()
         user = request.user_id or self.default_user_id or self._signed_in_user()
@@ -185,9 +187,25 @@ class JobManager:
             if known is not None:
                 outcome[path] = Added(path, self._continue(known), known=True)
             else:
-                new.append(self._job(ident, request, session, title))
+                new.append(replace(self._job(ident, request, session, title),
+                                   force_upload=force))
         queued = {job.path: Added(job.path, job) for job in self.queue_many(new)}
         return [replace(outcome.get(path) or queued[path], file=file) for file, path in names]
+
+    def upload_anyway(self, job_id: str) -> Job | None:
+        """The user wants a new upload of a file found "Already on the server": a new job
+        for it with the same parameters, sent without asking the server (``force``); the
+        old record gives way to it. None when the file cannot be read now."""
+        job = self.store.get(job_id)
+        if job is None:
+            return None
+        request = Request(job.user_id or None, job.session_id or None,
+                          job.session_title or None, job.recorded_at)
+        added = self.submit([job.path], request, batch_title=job.session_title or None,
+                            force=True)[0]
+        if added.job is not None and added.job.job_id != job_id:
+            self.remove(job_id)
+        return added.job
 
     def _continue(self, job: Job) -> Job:
         """A known job: retried when it failed, resumed when paused, else left to run."""
@@ -305,6 +323,13 @@ class JobManager:
     def probe_now(self) -> None:
         self.backend.probe_now()
         self.waits.wake_waiting_server()
+
+    def network_back(self) -> None:
+        """The OS says the network is back (``jobs/handsoff.py``): what sleeps out a
+        backoff tries now, and an open breaker is probed now."""
+        self.life.wake_sleepers()
+        if self.backend.open_probe_at() is not None:
+            self.probe_now()
 
     def export_support_bundle(self, job_id: str, dest: str) -> str:
         return export_support_bundle(self.store, job_id, dest)

@@ -8,6 +8,7 @@ v1  jobs, with the last error inline (error_code, error_message).
 v2  failure records and event history in their own tables (every failure kept,
     with request id, status and attempts); resumable-upload and integrity columns.
 v3  jobs.runner: which manager instance runs the job (see ownership.py).
+v4  jobs.already_on_server, jobs.force_upload: duplicates by checksum (duplicates.py).
 """
 
 from __future__ import annotations
@@ -100,8 +101,13 @@ V3 = """
 ALTER TABLE jobs ADD COLUMN runner TEXT;
 """
 
+V4 = """
+ALTER TABLE jobs ADD COLUMN already_on_server INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN force_upload INTEGER NOT NULL DEFAULT 0;
+"""
+
 Step = tuple[str, Callable[[sqlite3.Connection], None] | None]
-MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None)]
+MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None), (V4, None)]
 LATEST = len(MIGRATIONS)
 
 

@@ -110,6 +110,11 @@ class Job:
     finished_at: float | None = None
     reupload_count: int = 0  # checksum-mismatch re-uploads done
     runner: str | None = None  # the manager instance running it (see ownership.py)
+    # duplicates by checksum (jobs/duplicates.py): the server already had these bytes, so
+    # the job ended without sending any (video_id is that video); force_upload: the user
+    # asked for a new upload all the same (--force, "Upload again anyway")
+    already_on_server: bool = False
+    force_upload: bool = False
 
     @property
     def file_name(self) -> str:
@@ -195,5 +200,24 @@ class Alert:
     time: float = field(default_factory=time.time)
 
 
+@dataclass(frozen=True)
+class NetworkChanged:
+    """The laptop's network as the OS reports it, and what the pipeline does about it
+    (``jobs/handsoff.py``)."""
+
+    offline: bool  # no network at all (and the server is not on this machine)
+    metered: bool
+    uploads_held: bool  # uploads wait: offline, or metered and the setting says so
+
+
+@dataclass(frozen=True)
+class WatchedFolderChanged:
+    """A watched folder's state (``watch/folders.py``): "watching", "scanning only",
+    "absent" (a card unplugged: its files wait for it), "paused"."""
+
+    path: str
+    state: str
+
+
 Event = (JobAdded | JobChanged | JobRemoved | JobProgress | JobAttempt | ConnectionChanged
-         | SignInRequired | Alert)
+         | SignInRequired | Alert | NetworkChanged | WatchedFolderChanged)

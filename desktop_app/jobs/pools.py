@@ -1,7 +1,8 @@
 """Small threading pieces the manager is built from.
 
 ``StagePool``   N daemon-less worker threads draining a queue of job ids; stops
-                within a second of ``stop()`` (workers poll with a timeout).
+                within a second of ``stop()`` (workers poll with a timeout); ``hold()``
+                leaves the queue alone until ``release()``.
 ``Scheduler``   one thread running callbacks at a wall-clock time (requeue jobs
                 when a breaker's probe is due).
 ``Throttle``    at most ``rate`` progress events a second per job, plus the last.
@@ -30,6 +31,8 @@ class StagePool:
         self._threads: list[threading.Thread] = []
         self._pending: set[str] = set()  # waiting in the queue: never queued twice
         self._lock = threading.Lock()
+        self._open = threading.Event()  # cleared while held: queued work waits
+        self._open.set()
 
     def start(self) -> None:
         for i in range(self.size):
@@ -45,6 +48,17 @@ class StagePool:
         self._queue.put(job_id)
         return True
 
+    def hold(self) -> None:
+        """Take no more work from the queue until ``release`` (what runs, runs on)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    @property
+    def held(self) -> bool:
+        return not self._open.is_set()
+
     def stop(self, wait: bool = True, timeout: float = 5.0) -> None:
         self._stop.set()
         if wait:
@@ -54,10 +68,17 @@ class StagePool:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if not self._open.wait(0.2):
+                continue
             try:
                 job_id = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
+            # Held while this worker waited for work: keep the job in hand until released
+            # (a worker that got past the check above just before hold() must not run it).
+            while not self._open.wait(0.2):
+                if self._stop.is_set():
+                    return
             with self._lock:
                 # Taken off the queue: a re-submit from now on queues it again (the
                 # handler's QUEUED -> active transition stops a second concurrent run).

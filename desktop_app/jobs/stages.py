@@ -20,6 +20,7 @@ from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.control import Control, Stale, test_hook
+from desktop_app.jobs.duplicates import Duplicates
 from desktop_app.jobs.failures import FailureHandler
 from desktop_app.jobs.lifecycle import Lifecycle
 from desktop_app.jobs.log import error_fields
@@ -59,6 +60,7 @@ class StageRunner:
         self.hook = hook or test_hook
         self._session_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], str] = {}
+        self.duplicates = Duplicates(life, backend)
 
     # ---- stages -----------------------------------------------------------------------
 
@@ -118,6 +120,9 @@ class StageRunner:
         integrity.check_unchanged(job)
         backend = self.backend
         user_id = job.user_id or backend.user_id()
+        # The sha256 is known here (from the analysis), before a byte is sent.
+        if self.duplicates.finish_if_stored(job, user_id, ctl):
+            return
         session_id = job.session_id or self._session_for(job, user_id, ctl)
         if job.session_id != session_id or job.user_id != user_id:
             job = self.store.update(job.job_id, session_id=session_id, user_id=user_id)

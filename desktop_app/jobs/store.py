@@ -75,6 +75,7 @@ class JobNotFound(KeyError):
 
 # Job fields stored as plain columns (everything but the enum, JSON and failure ones).
 _JSON_FIELDS = {"analysis"}
+_BOOL_FIELDS = {f.name for f in fields(Job) if f.type in ("bool", bool)}  # SQLite keeps 0/1
 _SKIP = {"failure", "state", "stage"}
 _COLUMNS = [f.name for f in fields(Job) if f.name not in _SKIP]
 
@@ -114,6 +115,8 @@ class JobStore:
     def _row_to_job(self, row: sqlite3.Row, failure: FailureRecord | None) -> Job:
         values = {name: row[name] for name in _COLUMNS}
         values["analysis"] = json.loads(row["analysis"]) if row["analysis"] else None
+        for name in _BOOL_FIELDS:
+            values[name] = bool(values[name])
         return Job(state=JobState(row["state"]), stage=Stage(row["stage"]), failure=failure,
                    **values)
 

@@ -160,6 +160,7 @@ def build_app(config: ServerConfig, bound_url: str) -> BuiltApp:
         Route(p + "/sessions", videos.create_session, methods=["POST"]),
         Route(p + "/sessions/{session_id}", videos.get_session, methods=["GET"]),
         Route(p + "/sessions/{session_id}/videos", videos.add_video, methods=["POST"]),
+        Route(p + "/videos", videos.find_videos, methods=["GET"]),
         Route(p + "/videos/{video_id}", videos.get_video, methods=["GET"]),
         Route(p + "/videos/{video_id}", videos.delete_video, methods=["DELETE"]),
         Route(TUS_PATH, tus.create, methods=["POST"]),

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS videos (
     error_code TEXT, error TEXT, analysis TEXT, recorded_at TEXT, created_at TEXT NOT NULL,
     processed_at TEXT, path TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS videos_session ON videos(session_id);
+-- GET /videos?sha256=: "does this user already have these bytes?" (IF NOT EXISTS: a store
+-- made before the index gets it on its next start)
+CREATE INDEX IF NOT EXISTS videos_user_sha256 ON videos(user_id, sha256);
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, length INTEGER NOT NULL,
     offset INTEGER NOT NULL DEFAULT 0, metadata TEXT NOT NULL, created_at REAL NOT NULL,
@@ -120,6 +123,12 @@ class Store:
 
     def videos_of(self, session_id: str) -> list[dict[str, Any]]:
         return self.all("SELECT * FROM videos WHERE session_id=? ORDER BY created_at", session_id)
+
+    def videos_with_sha256(self, user_id: str, sha256: str) -> list[dict[str, Any]]:
+        """This user's videos whose stored bytes have this sha256, newest first (index
+        ``videos_user_sha256``)."""
+        return self.all("SELECT * FROM videos WHERE user_id=? AND sha256=? "
+                        "ORDER BY created_at DESC", user_id, sha256)
 
     def videos_in(self, status: str) -> list[dict[str, Any]]:
         return self.all("SELECT * FROM videos WHERE status=?", status)

@@ -113,6 +113,23 @@ class VideoHandlers:
     async def get_video(self, request: Request) -> Response:
         return JSONResponse(video_resource(self._video(request)))
 
+    async def find_videos(self, request: Request) -> Response:
+        """``GET /videos?sha256=HEX[&user_id=U]``: the user's videos with these bytes
+        (the client asks before it sends a file; an empty list means "upload it")."""
+        caller = self.ctx.caller(request)
+        sha = request.query_params.get("sha256")
+        if not sha:
+            raise ApiError("MISSING_FIELD", "sha256 (the file's sha256, 64 hex digits) is required.",
+                           field="sha256")
+        sha = sha.lower()
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise ApiError("INVALID_REQUEST", "sha256 must be 64 hex digits.", field="sha256")
+        user_id = request.query_params.get("user_id") or caller.user_id
+        if not caller.may_act_for(user_id):
+            raise ApiError("FORBIDDEN", "Only an administrator may look at another user's videos.")
+        rows = self.ctx.store.videos_with_sha256(user_id, sha)
+        return JSONResponse({"videos": [video_resource(r) for r in rows]})
+
     async def delete_video(self, request: Request) -> Response:
         row = self._video(request)
         self.ctx.store.delete_video(row["video_id"])

@@ -34,6 +34,8 @@ class CancelToken:
         self._event = threading.Event()
         self._reason: str | None = None
         self._lock = threading.Lock()
+        self._woken = threading.Condition()  # sleeps wait here: cancel or wake ends them
+        self._wakes = 0
 
     def cancel(self, reason: str = "cancel") -> None:
         """Ask the work to stop. ``reason`` is "cancel" or "pause"; the first one wins."""
@@ -41,6 +43,8 @@ class CancelToken:
             if self._reason is None:
                 self._reason = reason
         self._event.set()
+        with self._woken:
+            self._woken.notify_all()
 
     @property
     def cancelled(self) -> bool:
@@ -57,8 +61,18 @@ class CancelToken:
     def sleep(self, seconds: float) -> None:
         """Interruptible sleep: returns early and raises CANCELLED once cancelled."""
         if seconds > 0:
-            self._event.wait(seconds)
+            with self._woken:
+                start = self._wakes
+                self._woken.wait_for(lambda: self._event.is_set() or self._wakes != start,
+                                     seconds)
         self.raise_if_cancelled()
+
+    def wake(self) -> None:
+        """End a ``sleep`` running now, without cancelling: the wait is over (the network
+        is back), the next attempt runs at once."""
+        with self._woken:
+            self._wakes += 1
+            self._woken.notify_all()
 
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():

@@ -41,7 +41,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
@@ -102,6 +102,7 @@ class BackendClient:
         self._config_at = 0.0
         self._config_failed_at = -CONFIG_RETRY_S
         self._config_lock = threading.Lock()
+        self._no_sha256_lookup = False  # the server answered 404/405 to GET /videos?sha256=
 
     def close(self) -> None:
         if self._own_http:
@@ -214,6 +215,31 @@ class BackendClient:
     def get_video(self, video_id: str, *, cancel: CancelToken | None = None) -> Video:
         return Video.from_dict(_json(self._call("GET", f"/videos/{video_id}",
                                                 route="/videos/{id}", cancel=cancel)))
+
+    def find_videos_by_sha256(self, sha256: str, *, user_id: str | None = None,
+                              cancel: CancelToken | None = None,
+                              on_attempt: OnAttempt | None = None) -> list[Video] | None:
+        """``GET /videos?sha256=`` (the duplicates extension): the user's videos with these
+        bytes, newest first; None when this server does not offer the query (404/405: a
+        backend without the extension), remembered for the client's life."""
+        if self._no_sha256_lookup:
+            return None
+        params = f"?sha256={sha256}" + (f"&user_id={quote(user_id, safe='')}" if user_id else "")
+        try:
+            resp = self._call("GET", "/videos" + params, route="/videos", cancel=cancel,
+                              on_attempt=on_attempt)
+        except AppError as err:
+            if err.http_status in (404, 405) or err.code in ("NOT_FOUND", "METHOD_NOT_ALLOWED"):
+                log.info("%s does not offer GET /videos?sha256= (%s): duplicates are not "
+                         "checked", self.server_url, err.code)
+                self._no_sha256_lookup = True
+                return None
+            raise
+        items = _json(resp).get("videos")
+        if not isinstance(items, list):
+            raise AppError("SERVER_PROTOCOL_ERROR", "GET /videos?sha256= answered without a "
+                           "'videos' list", request_id=resp.headers.get("x-request-id"))
+        return [Video.from_dict(v) for v in items if isinstance(v, dict)]
 
     def delete_video(self, video_id: str) -> None:
         self._call("DELETE", f"/videos/{video_id}", route="/videos/{id}")

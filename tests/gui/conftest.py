@@ -1,7 +1,8 @@
 """GUI fixtures: a real window over the real job manager and the real embedded backend.
 
     dialogs        ScriptedDialogs: records every dialog; answers the blocking ones
-    make_window    make_window(settings=None) -> MainWindow wired to the `server` fixture;
+    make_window    make_window(settings=None, os_hooks=None) -> MainWindow wired to the `server`
+                   fixture (os_hooks: controllable network / inhibitor, system/api.py);
                    every window, manager and bridge is shut down after the test
     no_thread_leak autouse: fails a test that leaves a thread running
 """
@@ -88,11 +89,11 @@ class WindowMaker:
         self.qtbot, self.server, self.dialogs = qtbot, server, dialogs
         self.open: dict[int, tuple[MainWindow, object, EventBridge]] = {}
 
-    def __call__(self, settings: Settings | None = None) -> MainWindow:
+    def __call__(self, settings: Settings | None = None, os_hooks=None) -> MainWindow:
         settings = settings or Settings()
         bridge = EventBridge()
         window = MainWindow(settings, bridge, self.dialogs)
-        core = build_core(settings, None, bridge.post, server=self.server)
+        core = build_core(settings, None, bridge.post, server=self.server, os_hooks=os_hooks)
         window.set_backend(core)
         window.show()
         self.qtbot.waitExposed(window)

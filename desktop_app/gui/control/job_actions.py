@@ -33,6 +33,7 @@ from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.models.job_rows import JobRows
 from desktop_app.gui.threads.calls import CallQueue
 from desktop_app.jobs.api import JobManagerAPI
+from desktop_app.jobs.model import WatchedFolderChanged
 from desktop_app.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class JobActions(QObject):
         self.core: Core | None = None
         self.paused = False
         self.signin_dialog: SignInDialog | None = None
+        self.folder_states: dict[str, str] = {}  # watched folder -> its last state
 
     def set_core(self, core: Core) -> None:
         self.core = core
@@ -101,7 +103,26 @@ class JobActions(QObject):
         if (m := self._manager()) is not None:
             self._calls.submit(m.probe_now)
 
+    def folder_changed(self, ev: WatchedFolderChanged) -> None:
+        """A watched folder went away or came back: one line, not one per file."""
+        before = self.folder_states.get(ev.path)
+        self.folder_states[ev.path] = ev.state
+        name = os.path.basename(ev.path.rstrip(os.sep)) or ev.path
+        if ev.state == "absent" and before != "absent":
+            self.summary.emit(f"Watched folder {name} is not there (unplugged?); "
+                              "waiting for it")
+        elif ev.state == "watching" and before == "absent":
+            self.summary.emit(f"Watched folder {name} is back")
+
     # -- per job -----------------------------------------------------------------------
+    def upload_anyway(self, job_ids: list[str]) -> None:
+        """Jobs found "Already on the server": upload their files again all the same."""
+        m = self._manager()
+        if m is None:
+            return
+        for jid in job_ids:
+            self._calls.submit(m.upload_anyway, jid)
+
     def retry(self, job_ids: list[str]) -> None:
         m = self._manager()
         if m is None:
@@ -169,7 +190,8 @@ class JobActions(QObject):
     def open_settings(self) -> None:
         from desktop_app.gui.dialogs.settings import SettingsDialog  # first use only: fast start
 
-        dialog = SettingsDialog(self._settings, self._window)
+        dialog = SettingsDialog(self._settings, self._window, dialogs=self._dialogs,
+                                folder_states=dict(self.folder_states))
 
         def done(result: int) -> None:
             if result:
@@ -179,6 +201,8 @@ class JobActions(QObject):
                 for f in dataclasses.fields(Settings):
                     setattr(self._settings, f.name, getattr(new, f.name))
                 settings_mod.save(self._settings)
+                if self.core is not None:  # watched folders, metered, keep awake: now
+                    self._calls.submit(self.core.apply_settings)
                 if restart:
                     self.summary.emit("The new server is used from the next start.")
 

@@ -1,4 +1,6 @@
-"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size."""
+"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size;
+then, as a section of its own, watched folders and the laptop's events
+(``watched_folders.py``)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.gui import plain
+from desktop_app.gui.dialogs.factory import Dialogs
+from desktop_app.gui.dialogs.watched_folders import WatchedFoldersBox
 from desktop_app.settings import Settings
 
 
@@ -32,7 +36,9 @@ def _spin(lo: int, hi: int, value: int, name: str, suffix: str = "", special: st
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None, *,
+                 dialogs: Dialogs | None = None,
+                 folder_states: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
@@ -67,8 +73,10 @@ class SettingsDialog(QDialog):
         form.addRow("&Bandwidth limit:", self.bandwidth_spin)
         form.addRow("&Chunk size (if the server suggests none):", self.chunk_spin)
         form.addRow("", self.minimized_check)
+        self.watched = WatchedFoldersBox(settings, dialogs=dialogs, states=folder_states)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.watched)
         layout.addWidget(plain.label("A new server URL or parallelism applies on next start.",
                                      selectable=False))
         buttons = QDialogButtonBox(
@@ -78,6 +86,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def result_settings(self) -> Settings:
+        return self.watched.apply_to(self._form_settings())
+
+    def _form_settings(self) -> Settings:
         return replace(
             self._original,
             server_url=self.server_edit.text().strip(),

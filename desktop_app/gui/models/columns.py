@@ -98,6 +98,8 @@ def cell_text(row: Row, col: Col) -> str:
             return f"{failure.message} ({failure.error_code})"
         if job.state is JobState.WAITING_RETRY and row.attempt is not None:
             return spec(row.attempt.error_code).message + f" ({row.attempt.error_code})"
+        if job.state is JobState.DONE and job.video_id and job.already_on_server:
+            return f"Already on the server as video {job.video_id} (nothing sent)"
         if job.state is JobState.DONE and job.video_id:
             return f"Stored as video {job.video_id}"
         return ""

@@ -37,6 +37,9 @@ def clock(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+ALREADY_ON_SERVER = "Already on the server"  # duplicates by sha256: nothing was sent
+
+
 def state_text(job: Job, attempt: JobAttempt | None, percent: int | None,
                now: float | None = None) -> str:
     """The Stage column: what the job is doing, with the retry countdown."""
@@ -48,6 +51,8 @@ def state_text(job: Job, attempt: JobAttempt | None, percent: int | None,
         # attempt.attempt is the one that failed; the next try is attempt + 1.
         return (f"Waiting to retry (attempt {attempt.attempt + 1} of {attempt.max_attempts}, "
                 f"next in {left} s)")
+    if state is JobState.DONE and job.already_on_server:
+        return ALREADY_ON_SERVER
     if state is JobState.UPLOADING and percent is not None:
         return f"{label} ({percent} %)"
     if state is JobState.QUEUED and job.stage is not Stage.VALIDATE:

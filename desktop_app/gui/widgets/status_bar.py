@@ -1,5 +1,7 @@
 """Status bar: connection state (with the breaker's next probe and Retry now),
-throughput, jobs left, and the last "N added, M skipped" summary."""
+throughput, jobs left, and the last "N added, M skipped" summary. The laptop's own
+network (``NetworkChanged``: offline, uploads paused on a metered connection) comes first:
+while it is offline the bar says so instead of counting failed attempts."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 from desktop_app.gui import plain
 from desktop_app.gui.models import formatting as fmt
 from desktop_app.gui.models.job_rows import Tally
-from desktop_app.jobs.model import ConnectionChanged, ConnectionState
+from desktop_app.jobs.model import ConnectionChanged, ConnectionState, NetworkChanged
+
+OFFLINE_TEXT = "Offline - waiting for the network"
+METERED_TEXT = "Uploads paused: metered connection"
 
 
 class StatusBar(QStatusBar):
@@ -21,6 +26,7 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.connection = ConnectionChanged(ConnectionState.ONLINE)
         self.last_unavailable: ConnectionChanged | None = None
+        self.network = NetworkChanged(offline=False, metered=False, uploads_held=False)
         self.start_error = ""
         self.ready = False
         self.connection_label = QLabel()
@@ -55,6 +61,16 @@ class StatusBar(QStatusBar):
             self.last_unavailable = ev
         self.refresh()
 
+    def set_network(self, ev: NetworkChanged) -> None:
+        self.network = ev
+        self.refresh()
+
+    def network_text(self) -> str:
+        """What the laptop's network means for the uploads ("" when nothing)."""
+        if self.network.offline:
+            return OFFLINE_TEXT
+        return METERED_TEXT if self.network.uploads_held else ""
+
     def set_summary(self, text: str) -> None:
         plain.set_text(self.summary_label, text)
 
@@ -70,6 +86,8 @@ class StatusBar(QStatusBar):
     def connection_text(self) -> str:
         if not self.ready:
             return self.start_error or "Starting…"
+        if network := self.network_text():
+            return network
         ev = self.connection
         if ev.state is ConnectionState.UNAVAILABLE:
             text = "Server unavailable — circuit open"
@@ -102,4 +120,5 @@ class StatusBar(QStatusBar):
         """Called once a second too, for the probe countdown."""
         plain.set_text(self.connection_label, self.connection_text())
         self.retry_button.setVisible(
-            self.ready and self.connection.state is ConnectionState.UNAVAILABLE)
+            self.ready and self.connection.state is ConnectionState.UNAVAILABLE
+            and not self.network.offline)
