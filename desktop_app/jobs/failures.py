@@ -38,9 +38,14 @@ class FailureHandler:
         if job is None:
             return
         if err.code == "CANCELLED" and ctl.token.cancelled:
-            # "hold": uploads held back (a metered connection, uploadhold.py): queued again
-            target = {"pause": S.PAUSED, "shutdown": S.QUEUED, "hold": S.QUEUED}.get(
-                ctl.reason, S.CANCELLED)
+            # "hold": uploads held back (offline, metered: uploadhold.py): back in the held
+            # pool's queue, so it runs on release even when that came before this stop did
+            if ctl.reason == "hold":
+                job = self.life.try_move(job_id, S.QUEUED, note="hold")
+                if job is not None:
+                    self.life.enqueue(job)
+                return
+            target = {"pause": S.PAUSED, "shutdown": S.QUEUED}.get(ctl.reason, S.CANCELLED)
             self.settle(job_id, target, f"{ctl.reason}")
             return
         stage = job.stage.value
