@@ -23,6 +23,7 @@ class Settings:
     bandwidth_limit_kbps: int = 0  # 0: unlimited
     chunk_size_mib: int = 8
     start_minimized: bool = False
+    language: str = ""  # "" follows the system; else one of i18n.LANGUAGES ("de", "es", "en")
 
     def clamped(self) -> Settings:
         self.parallel_uploads = min(4, max(1, int(self.parallel_uploads)))

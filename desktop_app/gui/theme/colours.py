@@ -1,0 +1,43 @@
+"""The few colours custom-painted parts use, each read from the palette.
+
+QPalette has no "success" or "danger"; those come in a light and a dark shade, picked by
+how dark the palette's window is, so they keep their contrast in both schemes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QPalette
+
+_R = QPalette.ColorRole
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(_R.Window).lightness() < 128
+
+
+@dataclass(frozen=True)
+class Colours:
+    fg: QColor  # text and glyphs
+    muted: QColor  # secondary glyphs, hints
+    bg: QColor  # the window behind a glyph
+    accent: QColor  # working, the app's own actions
+    on_accent: QColor  # a glyph on a filled accent/success/danger disc
+    success: QColor
+    warning: QColor
+    danger: QColor
+
+
+def colours(palette: QPalette) -> Colours:
+    dark = is_dark(palette)
+    return Colours(
+        fg=palette.color(_R.WindowText),
+        muted=palette.color(_R.PlaceholderText),
+        bg=palette.color(_R.Window),
+        accent=palette.color(_R.Highlight),
+        on_accent=palette.color(_R.HighlightedText),
+        success=QColor("#3fb950" if dark else "#1a7f37"),
+        warning=QColor("#d29922" if dark else "#9a6700"),
+        danger=QColor("#f85149" if dark else "#cf222e"),
+    )
