@@ -93,7 +93,8 @@ def extract() -> None:
     tmpl = template()
     for lang in TRANSLATED:
         catalog = _read(lang)
-        catalog.update(tmpl, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.update(tmpl, no_fuzzy_matching=True, update_header_comment=False,
+                       update_creation_date=False)
         path = po_path(lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
