@@ -38,12 +38,15 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 TRANSLATED = [code for code in i18n.LANGUAGES if code != i18n.SOURCE_LANGUAGE]
 
 
-def po_path(lang: str) -> Path:
-    return ROOT / "resources" / "locale" / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+LOCALE = ROOT / "resources" / "locale"
 
 
-def mo_path(lang: str) -> Path:
-    return po_path(lang).with_suffix(".mo")
+def po_path(lang: str, locale: Path = LOCALE) -> Path:
+    return locale / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+
+
+def mo_path(lang: str, locale: Path = LOCALE) -> Path:
+    return po_path(lang, locale).with_suffix(".mo")
 
 
 def _data_messages() -> Iterator[tuple[str, str]]:
@@ -75,8 +78,8 @@ def template() -> Catalog:
     return catalog
 
 
-def _read(lang: str) -> Catalog:
-    path = po_path(lang)
+def _read(lang: str, locale: Path = LOCALE) -> Catalog:
+    path = po_path(lang, locale)
     if not path.exists():
         return Catalog(locale=lang, domain=i18n.DOMAIN, project="video-uploader", fuzzy=False)
     with path.open("rb") as fh:
@@ -114,12 +117,12 @@ def _ids(message_id) -> list[str]:
     return list(message_id) if isinstance(message_id, (list, tuple)) else [message_id]
 
 
-def problems() -> list[str]:
-    """Everything that keeps the catalogues from being complete and current."""
+def problems(locale: Path = LOCALE) -> list[str]:
+    """Everything that keeps the catalogues (under ``locale``) from being complete and current."""
     found = []
     tmpl = template()
     for lang in TRANSLATED:
-        catalog = _read(lang)
+        catalog = _read(lang, locale)
         for message in tmpl:
             if not message.id:
                 continue
@@ -135,9 +138,9 @@ def problems() -> list[str]:
                 if i18n.placeholders(string) != wanted:
                     found.append(f"{lang}: placeholders {sorted(i18n.placeholders(string))} "
                                  f"instead of {sorted(wanted)}: {shown!r} -> {string!r}")
-        mo = mo_path(lang)
+        mo = mo_path(lang, locale)
         if not mo.exists() or mo.read_bytes() != compiled(catalog):
-            found.append(f"{lang}: {mo.relative_to(ROOT)} is not {po_path(lang).name} compiled "
+            found.append(f"{lang}: {mo.name} is not {po_path(lang).name} compiled "
                          "(run: packaging/translations.py extract)")
     return found
 

@@ -44,11 +44,13 @@ def _human(record: dict[str, Any], analyze: bool) -> str:
     indent = "\n        "
     if not record["ok"]:
         code = record["error_code"] or ""
-        return (f"{_('FAILED'):<8}{record['file']}{indent}{code}: "
+        failed = _("FAILED")
+        return (f"{failed:<7} {record['file']}{indent}{code}: "
                 f"{shown_message(record['error'] or '', code)}{indent}"
                 + _("What to do: {hint}").format(hint=shown_hint(record["hint"] or "", code)))
     n = locale_format.number
-    line = f"{_('OK'):<8}{record['file']}{indent}" + _(
+    ok = _("OK")
+    line = f"{ok:<7} {record['file']}{indent}" + _(
         "{width}x{height}, {fps} fps, {codec} in {container}, {duration}, {frames} frames, "
         "{size}").format(width=record["width"], height=record["height"],
                          fps=n(record["fps"], 0 if float(record["fps"]).is_integer() else 2),

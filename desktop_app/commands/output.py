@@ -78,8 +78,8 @@ def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None
     def on_event(event: Event) -> None:
         if isinstance(event, JobChanged) and event.job.state is not S.QUEUED:
             names[event.job.job_id] = event.job.file_name
-            print(f"{event.job.file_name}: {_(STATE_LABELS[event.job.state])}", file=sys.stderr,
-                  flush=True)
+            label = _(STATE_LABELS[event.job.state])
+            print(f"{event.job.file_name}: {label}", file=sys.stderr, flush=True)
         elif isinstance(event, JobAttempt):
             print(_("{file}: attempt {attempt} of {max} failed ({code}); next in {seconds} s")
                   .format(file=names.get(event.job_id, event.job_id), attempt=event.attempt,

@@ -55,12 +55,13 @@ class MainToolbar(QToolBar):
             action = QAction(_(text), self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            action.setToolTip(plain.tooltip(f"{_(tip)} ({native})"))
+            description = _(tip) + f" ({native})"
+            action.setToolTip(plain.tooltip(description))
             self.addAction(action)
             self.action_map[key] = action
             button = self.widgetForAction(action)
             button.setAccessibleName(_(text))
-            button.setAccessibleDescription(f"{_(tip)} ({native})")
+            button.setAccessibleDescription(description)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.addWidget(spacer)
