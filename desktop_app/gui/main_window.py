@@ -175,8 +175,23 @@ class MainWindow(QMainWindow):
         for i in range(3):  # Alt+1..3 switch tabs
             tab_action = QAction(self)
             tab_action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
-            tab_action.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
+            tab_action.triggered.connect(lambda _=False, n=i: self.show_tab(n))
             self.addAction(tab_action)
+
+    def show_tab(self, index: int) -> None:
+        """Alt+1..3: the tab, with the keyboard in its list (or on the drop target's
+        buttons while the queue is empty), so the next key acts on a job."""
+        self.tabs.setCurrentIndex(index)
+        page = self.tabs.currentWidget()
+        target = {self.tabs.queue_page: self.tabs.queue_page.currentWidget(),
+                  self.failed_panel: self.failed_panel.view}.get(page, page)
+        if target is self.tabs.drop_target:
+            target = self.tabs.drop_target.files_button
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if isinstance(target, QTableView) and target.model().rowCount() \
+                and not target.selectionModel().hasSelection():
+            target.selectRow(0)  # a job to act on at once (Enter, Delete...)
 
     # -- set-up -------------------------------------------------------------------------
     def set_backend(self, backend: Core) -> None:

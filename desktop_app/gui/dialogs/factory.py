@@ -32,6 +32,11 @@ class Dialogs:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         if on_done is not None:
             dialog.finished.connect(on_done)
+        # The keyboard goes back to the window the dialog came from (without a window
+        # manager, or with a focus-stealing-prevention one, nothing else gives it back).
+        parent = dialog.parentWidget()
+        if parent is not None:
+            dialog.finished.connect(lambda _r, w=parent.window(): w.activateWindow())
         dialog.open()
 
     def of_type(self, cls: type) -> list:

@@ -108,6 +108,9 @@ class SettingsDialog(QDialog):
                                        "next start."), selectable=False))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        B = QDialogButtonBox.StandardButton
+        self.buttons.button(B.Ok).setAccessibleDescription(_("Keep these settings"))
+        self.buttons.button(B.Cancel).setAccessibleDescription(_("Close without changing anything"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

@@ -20,6 +20,7 @@ from desktop_app.i18n import N_, _
 COUNTS_INTERVAL_MS = 300
 _NAMES = (N_("Queue"), N_("Failed"), N_("Completed"))
 _LABEL = N_("{name} ({count})")
+_TIPS = (N_("Jobs not finished yet"), N_("Jobs that need you"), N_("Uploads stored on the server"))
 
 
 class JobTabs(QTabWidget):
@@ -27,15 +28,19 @@ class JobTabs(QTabWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(_("Job lists"))
-        self.setAccessibleDescription(_("Queue, failed and completed uploads (Alt+1, Alt+2, "
-                                        "Alt+3)"))
+        description = _("Queue, failed and completed uploads (Alt+1, Alt+2, Alt+3)")
+        self.setAccessibleDescription(description)
+        self.tabBar().setAccessibleName(_("Job lists"))
+        self.tabBar().setAccessibleDescription(description)
         self.drop_target = DropTarget()
         self.queue_page = QStackedWidget()
         self.queue_page.addWidget(self.drop_target)
         self.queue_page.addWidget(queue)
         self._queue = queue
-        for page, name in zip((self.queue_page, failed, completed), _NAMES, strict=True):
+        for i, (page, name, tip) in enumerate(zip((self.queue_page, failed, completed), _NAMES,
+                                                  _TIPS, strict=True)):
             self.addTab(page, _(_LABEL).format(name=_(name), count=0))
+            self.setTabToolTip(i, _(tip) + f" (Alt+{i + 1})")  # read out as its description
         self._counts = (0, 0, 0)
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
