@@ -36,7 +36,8 @@ class Dialogs:
         # manager, or with a focus-stealing-prevention one, nothing else gives it back).
         parent = dialog.parentWidget()
         if parent is not None:
-            dialog.finished.connect(lambda _r, w=parent.window(): w.activateWindow())
+            top = parent.window()
+            dialog.finished.connect(lambda _r: top.activateWindow())
         dialog.open()
 
     def of_type(self, cls: type) -> list:
