@@ -225,7 +225,6 @@ class MainWindow(QMainWindow):
         """The palette changed (light/dark): every kept drawing is drawn again."""
         self.rows.redraw()
         self.toolbar.restyle()
-        self.tabs.drop_target.restyle()
         if self.backend is not None:
             self._bars_timer.start()
 

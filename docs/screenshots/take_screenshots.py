@@ -1,7 +1,9 @@
 """Take the README screenshots: empty queue, queue busy, failed tab with its dialog, details
 with the timeline; light and dark; at 100 % and 200 %.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots/take_screenshots.py
+    xvfb-run -a -s "-screen 0 2800x1800x24" .venv/bin/python docs/screenshots/take_screenshots.py
+
+(A screen large enough for the 200 % shots: a smaller one squeezes their dialogs.)
 
 Runs itself once per (scheme, scale) in a child process (QT_SCALE_FACTOR is read when Qt
 starts), each writing ``<scene>-<light|dark>[@2x].png``. ``--scheme`` / ``--scale`` run one
@@ -38,7 +40,7 @@ def _need_display() -> None:
     if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") \
             or os.environ.get("WAYLAND_DISPLAY"):
         return
-    sys.exit("No display. Run under Xvfb:\n  xvfb-run -a -s \"-screen 0 1400x900x24\" "
+    sys.exit("No display. Run under Xvfb:\n  xvfb-run -a -s \"-screen 0 2800x1800x24\" "
              f"{sys.executable} {Path(__file__).relative_to(ROOT)}\n(apt-get install xvfb)")
 
 

@@ -145,9 +145,16 @@ def test_a_dark_system_scheme_darkens_the_window_and_redraws_its_pictures(
     window = make_window()
     window.rows.upsert([_job(1, JobState.QUEUED)])
     light_icon = _picture(window.rows, Tab.QUEUE, 0, Col.FILE).toImage()
+    light_drop = window.tabs.drop_target.icon.pixmap().toImage()
     assert not is_dark(qapp.palette())
     window.appearance.follow(Qt.ColorScheme.Dark)
     assert is_dark(qapp.palette()) and window.appearance.dark
+    qapp.processEvents()  # the widgets hear of the new palette
+    drop_icon = window.tabs.drop_target.icon.pixmap().toImage()
+    assert drop_icon != light_drop
+    # Its tray is drawn in the dark palette's muted grey, light on the dark window.
+    tray = drop_icon.pixelColor(drop_icon.width() // 2, int(drop_icon.height() * 0.84))
+    assert tray.alpha() > 0 and tray.lightness() > 110, tray.name()
     dark_icon = _picture(window.rows, Tab.QUEUE, 0, Col.FILE).toImage()
     assert dark_icon != light_icon  # the queued clock is drawn in the dark palette's grey
     window.appearance.follow(Qt.ColorScheme.Light)

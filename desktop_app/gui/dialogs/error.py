@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -124,6 +125,7 @@ class ErrorDialog(QDialog):
         copy.setAccessibleDescription(_("Copy the technical record for support"))
         copy.clicked.connect(self.copy_details)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.setIcon(QIcon())  # Fusion's fixed-colour glyph is unreadable on a dark palette
         close.setAccessibleDescription(_("Close this message; the job stays in the Failed tab"))
         close.clicked.connect(self.reject)
         layout.addWidget(buttons)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -109,6 +110,8 @@ class SettingsDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         B = QDialogButtonBox.StandardButton
+        for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # Fusion's fixed-colour glyphs: unreadable when dark
         self.buttons.button(B.Ok).setAccessibleDescription(_("Keep these settings"))
         self.buttons.button(B.Cancel).setAccessibleDescription(_("Close without changing anything"))
         self.buttons.accepted.connect(self.accept)

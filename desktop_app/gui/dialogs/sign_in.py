@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -59,6 +60,8 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # Fusion's fixed-colour glyphs: unreadable when dark
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText(_("Sign &in"))
         ok.setAccessibleDescription(_("Sign in to the upload server"))

@@ -29,11 +29,21 @@ class Colours:
     danger: QColor
 
 
+def _opaque(colour: QColor, under: QColor) -> QColor:
+    """``colour`` as it looks over ``under`` (an icon's colours must be opaque: the
+    placeholder text of a light Fusion palette is black at half opacity)."""
+    a = colour.alphaF()
+    return QColor.fromRgbF(colour.redF() * a + under.redF() * (1 - a),
+                           colour.greenF() * a + under.greenF() * (1 - a),
+                           colour.blueF() * a + under.blueF() * (1 - a))
+
+
 def colours(palette: QPalette) -> Colours:
     dark = is_dark(palette)
+    window = palette.color(_R.Window)
     return Colours(
         fg=palette.color(_R.WindowText),
-        muted=palette.color(_R.PlaceholderText),
+        muted=_opaque(palette.color(_R.PlaceholderText), window),
         bg=palette.color(_R.Window),
         accent=palette.color(_R.Highlight),
         on_accent=palette.color(_R.HighlightedText),

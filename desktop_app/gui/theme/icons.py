@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -78,7 +78,3 @@ def icon(name: str, sizes: tuple[int, ...] = (16, 20, 24, 32),
         for ratio in ratios:
             out.addPixmap(pixmap(name, size, ratio, palette))
     return out
-
-
-def icon_size(logical: int) -> QSize:
-    return QSize(logical, logical)

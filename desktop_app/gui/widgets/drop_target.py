@@ -7,7 +7,7 @@ translated and reached with Tab like any other.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -70,6 +70,12 @@ class DropTarget(QWidget):
     def restyle(self) -> None:
         self.icon.setPixmap(icons.pixmap("drop", ICON_SIZE, palette=self.palette()))
         self.update()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        # The widget's own palette follows the application's a moment after a switch.
+        if event.type() == QEvent.Type.PaletteChange:
+            self.restyle()
+        super().changeEvent(event)
 
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:

@@ -80,8 +80,8 @@ class MainToolbar(QToolBar):
         for key, (_text, name, _keys, _tip) in _SPECS.items():
             if key is MainAction.PAUSE and self._paused:
                 name = "start"
-            self.action_map[key].setIcon(icons.icon(name, (16, ICON_SIZE, 24)))
-        self.account_button.setIcon(icons.icon("account", (16, ICON_SIZE, 24)))
+            self.action_map[key].setIcon(icons.icon(name, (ICON_SIZE,)))
+        self.account_button.setIcon(icons.icon("account", (ICON_SIZE,)))
 
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
