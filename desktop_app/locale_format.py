@@ -36,6 +36,9 @@ def conventions(language: str | None = None) -> Conventions:
 
 def number(value: float, decimals: int = 0, language: str | None = None) -> str:
     c = conventions(language)
+    if 0 <= value < 1000:  # the common case (every size cell): no sign, no groups
+        text = f"{value:.{decimals}f}"
+        return text if c.decimal == "." else text.replace(".", c.decimal)
     text = f"{abs(value):.{decimals}f}"
     whole, _, frac = text.partition(".")
     if len(whole) > 3 and len(whole) >= 3 + c.min_grouping:

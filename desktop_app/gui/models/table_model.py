@@ -9,13 +9,14 @@ changes (the rows are few per event, and the GIL is already held then).
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QPixmap, QStandardItem, QStandardItemModel
 
 from desktop_app.gui import plain
 from desktop_app.gui.models.columns import RIGHT_ALIGNED, Col, Row, cell_text, state_icon
 from desktop_app.gui.models.progress_bar import DEFAULT_WIDTH, bar_pixmap
 from desktop_app.gui.theme import icons
 from desktop_app.i18n import _
+from desktop_app.jobs.model import JobState
 
 # After a removal, row lookups scan the ids this many times before the index is rebuilt.
 _SCANS_BEFORE_REINDEX = 64
@@ -44,6 +45,8 @@ class JobTableModel(QStandardItemModel):
         self._incoming: list[str] = []
         self._dirty: tuple[int, int, int, int] | None = None  # rows, columns changed
         self.bar_width = DEFAULT_WIDTH  # the Progress column's bars (set_bar_width)
+        # The state icons in the palette in force (drawn once each; redraw() forgets them).
+        self._state_icons: dict[JobState, QPixmap] = {}
         # Connected first, so the ids and cells are in place before any view's slots run.
         self.rowsInserted.connect(self._on_rows_inserted)
         self.rowsRemoved.connect(self._on_rows_removed)
@@ -134,6 +137,7 @@ class JobTableModel(QStandardItemModel):
         """Draw the cells' pictures again (a new palette or bar width): the state icons
         and the bars. One pass over the rows, on a rare event."""
         cols = [c for c in (columns or [Col.FILE, Col.PROGRESS]) if c in self._col]
+        self._state_icons.clear()
         bars_only = cols == [Col.PROGRESS]
         for job_id in self._ids:
             if not (bars_only and self._rows[job_id].percent is None):
@@ -176,5 +180,8 @@ class JobTableModel(QStandardItemModel):
             else:
                 item.setText(text)  # a cell's display text is always painted as plain text
                 if is_file:  # the row's state at a glance (its words are in the Stage column)
-                    item.setData(icons.pixmap(state_icon(job.state), STATE_ICON_SIZE),
-                                 _DECORATION_ROLE)
+                    pix = self._state_icons.get(job.state)
+                    if pix is None:
+                        pix = icons.pixmap(state_icon(job.state), STATE_ICON_SIZE)
+                        self._state_icons[job.state] = pix
+                    item.setData(pix, _DECORATION_ROLE)
