@@ -102,7 +102,7 @@ class SettingsDialog(QDialog):
             (_("Retry &attempts:"), self.attempts_spin),
             (_("&Bandwidth limit:"), self.bandwidth_spin),
             (_("&Chunk size (if the server suggests none):"), self.chunk_spin)])
-        self._section(layout, _("Appearance"), [
+        self._section(layout, _("Window"), [
             (_("&Language:"), self.language_combo),
             ("", self.minimized_check)])
         layout.addWidget(plain.label(_("A new server URL, parallelism or language applies on "
