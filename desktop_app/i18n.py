@@ -102,10 +102,20 @@ def set_language(code: str) -> str:
     return code
 
 
+def _setting() -> str:
+    """The Language setting, for a front end that did not set the language itself (the CLI)."""
+    try:
+        from desktop_app import settings
+
+        return settings.load().language
+    except Exception:  # no readable settings: the system's language
+        return ""
+
+
 def language() -> str:
-    """The language strings are translated into (set from the system on first use)."""
+    """The language strings are translated into (on first use: the setting, else the system)."""
     if not _state.language:
-        set_language(choose())
+        set_language(choose(_setting()))
     return _state.language
 
 

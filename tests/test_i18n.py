@@ -6,6 +6,7 @@ No Qt here (the window's side is tests/gui/test_translation.py).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -175,3 +176,19 @@ def test_no_translation_call_hides_inside_an_f_string():
               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
               if "{_(" in line or "{ngettext(" in line]
     assert hidden == []
+
+
+def test_the_cli_follows_the_language_setting(tmp_path):
+    """A fresh process (the CLI) reads the Language setting before the system's locale."""
+    import subprocess
+
+    from desktop_app import settings
+
+    settings.save(settings.Settings(language="es"))
+    notes = tmp_path / "notes.pdf"
+    notes.write_bytes(b"%PDF-1.4\n" + b"x" * 2000)
+    env = dict(os.environ, LANGUAGE="de", LANG="de_DE.UTF-8")
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", str(notes)],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 1
+    assert "Qué hacer: Elige un archivo de vídeo" in done.stdout
