@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.commands import gui
+from desktop_app.i18n import _
 
 # The modules of desktop_app.commands, in the order --help lists them.
 COMMANDS = ("validate", "analyze", "serve", "upload", "jobs", "retry", "support_bundle")
@@ -58,5 +59,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        print("Interrupted; unfinished jobs resume next time.", file=sys.stderr)
+        print(_("Interrupted; unfinished jobs resume next time."), file=sys.stderr)
         return 130

@@ -10,6 +10,12 @@ job store treat every failure alike.
 
 ``AppError.detail`` is technical text for support; it must never contain a
 token or password (the job log's redaction filter is the second line of defence).
+
+Messages, hints and actions are written here in English, and stay English wherever they
+are stored or printed as data (failure records, ``--json``, logs). What a person reads
+goes through ``shown_message`` / ``shown_hint`` / ``shown_action`` (``desktop_app.i18n``):
+a row added here is picked up by ``packaging/translations.py extract`` as it is, and
+``tests/test_i18n.py`` fails until every shipped language translates it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from typing import Any
+
+from desktop_app.i18n import SOURCE_LANGUAGE, _, language
 
 
 class RetryClass(enum.Enum):
@@ -74,6 +82,14 @@ class ErrorSpec:
 
     def is_in(self, family: Family) -> bool:
         return family in self.families
+
+    @property
+    def shown_message(self) -> str:
+        return _(self.message)
+
+    @property
+    def shown_hint(self) -> str:
+        return _(self.hint)
 
 
 _SIGN_IN, _GONE, _TIMEOUT, _MANUAL, _NEUTRAL = (
@@ -224,6 +240,29 @@ def spec(code: str) -> ErrorSpec:
     return CATALOGUE.get(code) or CATALOGUE["UNEXPECTED_ERROR"]
 
 
+def shown_message(message: str, code: str) -> str:
+    """A failure's sentence as the user reads it, from the (English) message it carries.
+
+    A catalogue sentence or a known specific one is translated; a sentence made at run
+    time that the catalogues do not know (it names a file) stays as it is in English, and
+    in another language gives way to the code's catalogue sentence, which is always
+    translated (the specific one stays in the details)."""
+    if not message:
+        return spec(code).shown_message
+    translated = _(message)
+    if translated != message or language() == SOURCE_LANGUAGE:
+        return translated
+    return spec(code).shown_message
+
+
+def shown_hint(hint: str, code: str) -> str:
+    return _(hint) if hint else spec(code).shown_hint
+
+
+def shown_action(action: UserAction) -> str:
+    return _(action.value)
+
+
 def code_for_status(status: int) -> str:
     """The code for a response that carries no ``error_code`` of ours.
 
@@ -287,6 +326,15 @@ class AppError(Exception):
     @property
     def hint(self) -> str:
         return self.spec.hint
+
+    @property
+    def shown_message(self) -> str:
+        """``message`` in the user's language (``message`` itself stays English: data)."""
+        return shown_message(self.message, self.code)
+
+    @property
+    def shown_hint(self) -> str:
+        return self.spec.shown_hint
 
     @property
     def action(self) -> UserAction:

@@ -32,6 +32,7 @@ class Settings:
     watch_settle_s: float = 5.0
     pause_on_metered: bool = False
     keep_awake: bool = True
+    language: str = ""  # "" follows the system; else one of i18n.LANGUAGES ("de", "es", "en")
 
     def clamped(self) -> Settings:
         self.parallel_uploads = min(4, max(1, int(self.parallel_uploads)))

@@ -27,12 +27,13 @@ EXCLUDED_MODULES = [
     # The embedded server falls back to asyncio's loop; uvloop only speeds up the
     # standalone reference backend under load.
     "uvloop",
-    # Qt modules the widgets app does not import (the GUI uses QtCore/QtGui/QtWidgets and
-    # QtNetwork's QLocalServer for the single-instance check).
+    # Qt modules the widgets app does not import (the GUI uses QtCore/QtGui/QtWidgets,
+    # QtNetwork's QLocalServer for the single-instance check, QtSvg for its icons, QtDBus
+    # for the launcher's progress).
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets",
     "PySide6.QtQuickControls2", "PySide6.QtQuickTest", "PySide6.QtDesigner", "PySide6.QtHelp",
     "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtPrintSupport", "PySide6.QtSql",
-    "PySide6.QtSvg", "PySide6.QtSvgWidgets", "PySide6.QtTest", "PySide6.QtUiTools",
+    "PySide6.QtSvgWidgets", "PySide6.QtTest", "PySide6.QtUiTools",
     "PySide6.QtXml", "PySide6.QtConcurrent", "PySide6.QtLabsStyleKit", "PySide6.QtQmlFeatures",
     "PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtMultimedia", "PySide6.QtWebEngineCore",
 ]
@@ -73,9 +74,13 @@ HOST_LIBS = [
     "libkeyutils.so*", "libreadline.so*", "libtinfo.so*",
 ]
 
+# Qt's own translations of the languages the app ships (desktop_app/i18n.LANGUAGES):
+# its standard buttons and file dialog. Every other Qt translation is dropped (~14 MB).
+KEPT_QT_TRANSLATIONS = ["*/translations/qtbase_de.qm", "*/translations/qtbase_es.qm"]
+
 # Data never needed at run time.
 EXCLUDED_DATA = [
-    "PySide6/Qt/translations/*",  # the UI is English-only
+    "PySide6/Qt/translations/*",  # but the KEPT_QT_TRANSLATIONS
     "PySide6/translations/*",  # (Windows wheel layout)
     "PySide6/Qt/qml/*",
     "PySide6/qml/*",
@@ -88,7 +93,7 @@ EXCLUDED_DATA = [
 
 # Qt shared libraries the kept modules and plugins do not load.
 EXCLUDED_QT_LIBS = [
-    "*Qt6Qml*", "*Qt6Quick*", "*Qt6Designer*", "*Qt6Help*", "*Qt6Pdf*", "*Qt6Svg*",
+    "*Qt6Qml*", "*Qt6Quick*", "*Qt6Designer*", "*Qt6Help*", "*Qt6Pdf*", "*Qt6SvgWidgets*",
     "*Qt6Sql*", "*Qt6Test*", "*Qt6OpenGL*", "*Qt6PrintSupport*",
     "*Qt6VirtualKeyboard*", "*Qt6Labs*", "*Qt6Lottie*", "*Qt6ShaderTools*",
     "*Qt6EglFS*", "*Qt6Xml*", "*Qt6Concurrent*", "*Qt6WaylandEglCompositor*",
@@ -130,6 +135,8 @@ def keep_data(dest: str) -> bool:
     plugin = _qt_plugin_kept(dest)
     if plugin is not None:
         return plugin
+    if _match(dest, KEPT_QT_TRANSLATIONS):
+        return True
     return not _match(dest, EXCLUDED_DATA)
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Parallel analyses must not oversubscribe the 2 CI cores.
 os.environ.setdefault("OPENCV_FFMPEG_THREADS", "1")
+# The tests read the English texts whatever the machine's locale (tests/test_i18n.py
+# switches languages itself); LANGUAGE is the variable gettext reads first.
+os.environ["LANGUAGE"] = "en"
 
 import keyring
 import pytest

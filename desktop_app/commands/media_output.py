@@ -14,22 +14,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from desktop_app.errors import AppError, unexpected
+from desktop_app import locale_format
+from desktop_app.errors import AppError, shown_hint, shown_message, unexpected
+from desktop_app.i18n import _, ngettext
 
 log = logging.getLogger(__name__)
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
 
 
 def _record(path: str, stage: str, work: Callable[[str, argparse.Namespace], dict[str, Any]],
@@ -51,20 +40,36 @@ def _record(path: str, stage: str, work: Callable[[str, argparse.Namespace], dic
 
 
 def _human(record: dict[str, Any], analyze: bool) -> str:
+    """A file's block for a person, in their language (``--json`` stays English)."""
+    indent = "\n        "
     if not record["ok"]:
-        return (f"FAILED  {record['file']}\n        {record['error_code']}: {record['error']}\n"
-                f"        What to do: {record['hint']}")
-    line = (f"OK      {record['file']}\n        {record['width']}x{record['height']}, "
-            f"{record['fps']:g} fps, {record['codec']} in {record['container']}, "
-            f"{_duration(record['duration_s'])}, {record['frame_count']} frames, "
-            f"{_size(record['size'])}")
+        code = record["error_code"] or ""
+        failed = _("FAILED")
+        return (f"{failed:<7} {record['file']}{indent}{code}: "
+                f"{shown_message(record['error'] or '', code)}{indent}"
+                + _("What to do: {hint}").format(hint=shown_hint(record["hint"] or "", code)))
+    n = locale_format.number
+    ok = _("OK")
+    line = f"{ok:<7} {record['file']}{indent}" + _(
+        "{width}x{height}, {fps} fps, {codec} in {container}, {duration}, {frames} frames, "
+        "{size}").format(width=record["width"], height=record["height"],
+                         fps=n(record["fps"], 0 if float(record["fps"]).is_integer() else 2),
+                         codec=record["codec"], container=record["container"],
+                         duration=locale_format.duration(record["duration_s"]),
+                         frames=record["frame_count"], size=locale_format.size(record["size"]))
     if record.get("rotation"):
-        line += f", rotated {record['rotation']}\u00b0"
+        line += ", " + _("rotated {degrees}\u00b0").format(degrees=record["rotation"])
     if analyze:
-        line += (f"\n        brightness {record['brightness']:.0f}, contrast {record['contrast']:.0f}, "
-                 f"sharpness {record['sharpness']:.0f}; {len(record['black_segments'])} black and "
-                 f"{len(record['frozen_segments'])} frozen segment(s), "
-                 f"{len(record['scene_cuts'])} scene cut(s)\n        sha256 {record['sha256']}")
+        black, frozen = len(record["black_segments"]), len(record["frozen_segments"])
+        cuts = len(record["scene_cuts"])
+        line += indent + _("brightness {brightness}, contrast {contrast}, sharpness {sharpness}")\
+            .format(brightness=n(record["brightness"]), contrast=n(record["contrast"]),
+                    sharpness=n(record["sharpness"]))
+        line += "; " + ", ".join((
+            ngettext("{n} black segment", "{n} black segments", black).format(n=black),
+            ngettext("{n} frozen segment", "{n} frozen segments", frozen).format(n=frozen),
+            ngettext("{n} scene cut", "{n} scene cuts", cuts).format(n=cuts)))
+        line += f"{indent}sha256 {record['sha256']}"
     return line
 
 
@@ -83,5 +88,5 @@ def run_files(args: argparse.Namespace, stage: str,
         else:
             print(_human(record, analyze=stage == "analyse"), flush=True)
     if not as_json and len(args.files) > 1:
-        print(f"{len(args.files) - failed} ok, {failed} failed")
+        print(_("{ok} ok, {failed} failed").format(ok=len(args.files) - failed, failed=failed))
     return 1 if failed else 0

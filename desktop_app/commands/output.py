@@ -17,7 +17,9 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.errors import AppError, unexpected
+from desktop_app import locale_format
+from desktop_app.errors import AppError, shown_hint, shown_message, unexpected
+from desktop_app.i18n import _
 from desktop_app.jobs.model import (
     STATE_LABELS,
     Event,
@@ -39,16 +41,27 @@ S = JobState
 
 def print_record(args: argparse.Namespace, record: dict[str, Any]) -> None:
     if getattr(args, "json", False):
-        print(json.dumps(record), flush=True)
-    elif record["ok"]:
-        note = (" (already on the server: nothing sent)" if record.get("already_on_server")
-                else " (already stored)" if record.get("already_stored") else "")
-        print(f"{record['file']}: done{note}, video {record['video_id']}, "
-              f"sha256 {record['sha256']}", flush=True)
+        print(json.dumps(record), flush=True)  # data: English and stable, whatever the language
     else:
-        hint = f" {record['hint']}" if record.get("hint") else ""
-        print(f"{record['file']}: failed ({record['error_code']}): {record['error']}{hint}",
-              flush=True)
+        print(human_line(record), flush=True)
+
+
+def human_line(record: dict[str, Any]) -> str:
+    """A result for a person, in their language (the record itself stays English)."""
+    if record["ok"]:
+        template = (
+            _("{file}: done (already on the server: nothing sent), video {video_id}, "
+              "sha256 {sha256}") if record.get("already_on_server")
+            else _("{file}: done (already stored), video {video_id}, sha256 {sha256}")
+            if record.get("already_stored")
+            else _("{file}: done, video {video_id}, sha256 {sha256}"))
+        return template.format(file=record["file"], video_id=record["video_id"],
+                               sha256=record["sha256"])
+    code = record["error_code"] or ""
+    hint = shown_hint(record.get("hint") or "", code) if record.get("hint") else ""
+    line = _("{file}: failed ({code}): {message}").format(
+        file=record["file"], code=code, message=shown_message(record["error"] or "", code))
+    return f"{line} {hint}" if hint else line
 
 
 def error_record(file: str, err: AppError) -> dict[str, Any]:
@@ -79,12 +92,14 @@ def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None
     def on_event(event: Event) -> None:
         if isinstance(event, JobChanged) and event.job.state is not S.QUEUED:
             names[event.job.job_id] = event.job.file_name
-            print(f"{event.job.file_name}: {STATE_LABELS[event.job.state]}", file=sys.stderr,
-                  flush=True)
+            label = _(STATE_LABELS[event.job.state])
+            print(f"{event.job.file_name}: {label}", file=sys.stderr, flush=True)
         elif isinstance(event, JobAttempt):
-            print(f"{names.get(event.job_id, event.job_id)}: attempt {event.attempt} of "
-                  f"{event.max_attempts} failed ({event.error_code}); next in "
-                  f"{event.delay_s:.1f} s", file=sys.stderr, flush=True)
+            print(_("{file}: attempt {attempt} of {max} failed ({code}); next in {seconds} s")
+                  .format(file=names.get(event.job_id, event.job_id), attempt=event.attempt,
+                          max=event.max_attempts, code=event.error_code,
+                          seconds=locale_format.number(event.delay_s, 1)),
+                  file=sys.stderr, flush=True)
         elif isinstance(event, NetworkChanged | WatchedFolderChanged):
             print(hands_off_text(event), file=sys.stderr, flush=True)
 
@@ -94,15 +109,16 @@ def progress_printer(args: argparse.Namespace) -> Callable[[Event], None] | None
 def hands_off_text(event: NetworkChanged | WatchedFolderChanged) -> str:
     """One line for the terminal about the network or a watched folder."""
     if isinstance(event, WatchedFolderChanged):
-        return {"watching": f"Watching {event.path}",
-                "scanning only": f"Watching {event.path} (scanning: no change events here)",
-                "absent": f"{event.path} is not there (unplugged?): waiting for it",
-                "paused": f"{event.path}: paused"}.get(event.state, f"{event.path}: {event.state}")
+        texts = {"watching": _("Watching {path}"),
+                 "scanning only": _("Watching {path} (scanning: no change events here)"),
+                 "absent": _("{path} is not there (unplugged?): waiting for it"),
+                 "paused": _("{path}: paused")}
+        return texts.get(event.state, "{path}: " + event.state).format(path=event.path)
     if event.offline:
-        return "Offline - waiting for the network"
+        return _("Offline - waiting for the network")
     if event.uploads_held:
-        return "Uploads paused: the connection is metered"
-    return "Network back: retrying now" if not event.metered else "On a metered connection"
+        return _("Uploads paused: the connection is metered")
+    return _("Network back: retrying now") if not event.metered else _("On a metered connection")
 
 
 def guard(args: argparse.Namespace, files: list[str], fn: Callable[[], int]) -> int:

@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from desktop_app.commands.options import add_sign_in
+from desktop_app.i18n import _
 
 
 def add_parser(sub: Any) -> None:
@@ -60,7 +61,7 @@ def _retry(args: argparse.Namespace) -> int:
             targets.append(job)
     if not targets:
         if not args.json:
-            print("No failed jobs to retry.")
+            print(_("No failed jobs to retry."))
         return 0
     servers = {j.server_url for j in targets}
     if args.server is None and len(servers) > 1:

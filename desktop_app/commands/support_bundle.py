@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from desktop_app.i18n import _
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("support-bundle", help="export a zip for support (secrets redacted)")
@@ -25,5 +27,6 @@ def run(args: argparse.Namespace) -> int:
         print(export_support_bundle(job_store(), args.job_id, args.output))
         return 0
     except AppError as err:
-        print(f"error ({err.code}): {err.message}", file=sys.stderr)
+        print(_("error ({code}): {message}").format(code=err.code, message=err.shown_message),
+              file=sys.stderr)
         return 1

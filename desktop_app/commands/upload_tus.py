@@ -15,7 +15,8 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from desktop_app.errors import AppError, unexpected
+from desktop_app.errors import AppError, shown_message, unexpected
+from desktop_app.i18n import _
 
 log = logging.getLogger("desktop_app.transfer")
 
@@ -34,9 +35,13 @@ def _emit(args: argparse.Namespace, record: dict[str, Any]) -> None:
     if getattr(args, "json", False):
         print(json.dumps(record), flush=True)
     elif record["ok"]:
-        print(f"{record['file']}: uploaded {record['bytes']} bytes to {record['url']}", flush=True)
+        print(_("{file}: uploaded {bytes} bytes to {url}").format(
+            file=record["file"], bytes=record["bytes"], url=record["url"]), flush=True)
     else:
-        print(f"{record['file']}: failed ({record['error_code']}): {record['error']}", flush=True)
+        code = record["error_code"] or ""
+        print(_("{file}: failed ({code}): {message}").format(
+            file=record["file"], code=code, message=shown_message(record["error"] or "", code)),
+            flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
     endpoint = args.tus
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        print(f"error: --tus needs an http(s) URL, got {endpoint!r}", file=sys.stderr)
+        print(_("error: --tus needs an http(s) URL, got {url}").format(url=repr(endpoint)),
+              file=sys.stderr)
         return 2
     headers = _headers(list(getattr(args, "header", None) or []))
     if headers is None:
-        print("error: --header must look like NAME=VALUE", file=sys.stderr)
+        print(_("error: --header must look like NAME=VALUE"), file=sys.stderr)
         return 2
     policy = RetryPolicy(max_attempts=getattr(args, "attempts", None) or 5)
     failed = 0

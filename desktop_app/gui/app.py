@@ -18,6 +18,7 @@ import time
 from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import APP_DISPLAY_NAME, APP_NAME
@@ -27,7 +28,9 @@ from desktop_app.gui.dialogs.crash import install_excepthook
 from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.startup import BackendStarter
+from desktop_app.gui.theme import language
 from desktop_app.gui.threads.bridge import EventBridge
+from desktop_app.i18n import _, ngettext, resources_dir
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +74,27 @@ def make_app() -> QApplication:
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):  # the tray and window icon (packaging/make_icons.py)
+        icon.addFile(str(resources_dir() / "icons" / f"{APP_NAME}-{size}.png"))
+    app.setWindowIcon(icon)
     return app
 
 
 def run_gui(args: argparse.Namespace) -> int:
     files = [os.path.abspath(f) for f in (getattr(args, "files", None) or [])]
     app = make_app()
+    settings = settings_mod.load()
+    language.apply(app, settings.language)
     if single_instance.hand_off(files):
-        print(f"Handed {len(files)} file(s) to the open window." if files
-              else "The window is already open.")
+        print(ngettext("Handed {n} file to the open window.",
+                       "Handed {n} files to the open window.", len(files)).format(n=len(files))
+              if files else _("The window is already open."))
         return 0
     instance = single_instance.InstanceServer()
     if not instance.listen():
         log.warning("single-instance socket unavailable; a second start opens another window")
 
-    settings = settings_mod.load()
     bridge = EventBridge()
     dialogs = Dialogs()
     window = MainWindow(settings, bridge, dialogs)

@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
     QKeySequence,
@@ -20,15 +21,19 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTableView, QWidget
 
 from desktop_app import APP_DISPLAY_NAME
+from desktop_app.gui import plain
 from desktop_app.gui.control.attention import Attention
 from desktop_app.gui.control.job_actions import JobActions
 from desktop_app.gui.core import Core
 from desktop_app.gui.desktop import window_state
+from desktop_app.gui.desktop.taskbar import TaskbarProgress
 from desktop_app.gui.dialogs.factory import Dialogs
-from desktop_app.gui.models.columns import Tab
+from desktop_app.gui.models.batch import BatchProgress
+from desktop_app.gui.models.columns import Col, Tab
 from desktop_app.gui.models.job_rows import JobRows
-from desktop_app.gui.models.progress_bar import draw_ahead
+from desktop_app.gui.models.progress_bar import bar_width, draw_ahead
 from desktop_app.gui.models.table_model import JobTableModel
+from desktop_app.gui.theme.scheme import Appearance
 from desktop_app.gui.threads.backlog import EventBacklog
 from desktop_app.gui.threads.bridge import EventBridge
 from desktop_app.gui.threads.calls import CallQueue
@@ -41,6 +46,7 @@ from desktop_app.gui.widgets.job_tabs import JobTabs
 from desktop_app.gui.widgets.status_bar import StatusBar
 from desktop_app.gui.widgets.toolbar import MainAction, MainToolbar
 from desktop_app.gui.wiring import freeze_long_lived
+from desktop_app.i18n import _, ngettext
 from desktop_app.jobs.api import JobManagerAPI
 from desktop_app.jobs.model import (
     ConnectionChanged,
@@ -83,14 +89,23 @@ class MainWindow(QMainWindow):
         self._bars_timer = QTimer(self)
         self._bars_timer.setInterval(0)
         self._bars_timer.timeout.connect(self._draw_bars_ahead)
+        self._title_percent: int | None = None
+        self.taskbar = TaskbarProgress()
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.setAccessibleName(APP_DISPLAY_NAME)
         self.setAcceptDrops(True)
 
-        self.queue_view = make_table(self.rows.models[Tab.QUEUE], "Upload queue")
+        queue_model = self.rows.models[Tab.QUEUE]
+        self.queue_view = make_table(queue_model, _("Upload queue"),
+                                     _("Every job not finished yet: stage, progress, speed, "
+                                       "time left"))
+        # The bars fill their column: their width follows the column's (in steps).
+        self._progress_col = queue_model.columns.index(Col.PROGRESS)
+        self.queue_view.horizontalHeader().sectionResized.connect(self._on_column_resized)
         for col, width in ((1, 80), (2, 290), (3, 130), (4, 90), (5, 60)):
             self.queue_view.setColumnWidth(col, width)
-        self.completed_view = make_table(self.rows.models[Tab.COMPLETED], "Completed uploads")
+        self.completed_view = make_table(self.rows.models[Tab.COMPLETED], _("Completed uploads"),
+                                         _("Uploads stored on the server"))
         self.completed_view.setColumnWidth(2, 150)
         self.failed_panel = FailedPanel(self.rows.models[Tab.FAILED], self.rows.job, self)
         self.tabs = JobTabs(self.queue_view, self.failed_panel, self.completed_view)
@@ -105,6 +120,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.toolbar = MainToolbar(self)
         self.addToolBar(self.toolbar)
+        self.appearance = Appearance(self)
+        self.appearance.changed.connect(self._restyle)
 
         self.job_actions = JobActions(calls=self.calls, dialogs=self.dialogs, rows=self.rows,
                                       settings=settings, window=self, add_paths=self.add_paths)
@@ -119,7 +136,8 @@ class MainWindow(QMainWindow):
         bridge.events.connect(self.backlog.add)
         bridge.progress.connect(self.rows.set_progress)
         self.intake.finished.connect(self._on_intake)
-        self.calls.failed.connect(lambda err: self.status.set_summary(f"{err.message} ({err.code})"))
+        self.calls.failed.connect(lambda err: self.status.set_summary(
+            f"{err.shown_message} ({err.code})"))
         for view in (self.queue_view, self.failed_panel.view, self.completed_view):
             view.selectionModel().currentRowChanged.connect(
                 lambda cur, _prev, v=view: self._on_current(v, cur.row()))
@@ -137,6 +155,8 @@ class MainWindow(QMainWindow):
                           (MainAction.PAUSE, a.toggle_pause), (MainAction.RETRY_ALL, a.retry_all),
                           (MainAction.SETTINGS, a.open_settings)):
             bar[key].triggered.connect(lambda _=False, s=slot: s())
+        self.tabs.drop_target.add_files.connect(a.add_files)
+        self.tabs.drop_target.add_folder.connect(a.add_folder)
         self.toolbar.account_clicked.connect(lambda: a.sign_in(""))
         a.paused_changed.connect(self.toolbar.set_paused)
         a.summary.connect(self.status.set_summary)
@@ -153,15 +173,30 @@ class MainWindow(QMainWindow):
         self.attention.chosen.connect(a.act_on)
 
     def _add_shortcuts(self) -> None:
-        quit_action = QAction("Quit", self)
+        quit_action = QAction(_("Quit"), self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         self.addAction(quit_action)
         for i in range(3):  # Alt+1..3 switch tabs
             tab_action = QAction(self)
             tab_action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
-            tab_action.triggered.connect(lambda _=False, n=i: self.tabs.setCurrentIndex(n))
+            tab_action.triggered.connect(lambda _=False, n=i: self.show_tab(n))
             self.addAction(tab_action)
+
+    def show_tab(self, index: int) -> None:
+        """Alt+1..3: the tab, with the keyboard in its list (or on the drop target's
+        buttons while the queue is empty), so the next key acts on a job."""
+        self.tabs.setCurrentIndex(index)
+        page = self.tabs.currentWidget()
+        target = {self.tabs.queue_page: self.tabs.queue_page.currentWidget(),
+                  self.failed_panel: self.failed_panel.view}.get(page, page)
+        if target is self.tabs.drop_target:
+            target = self.tabs.drop_target.files_button
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if isinstance(target, QTableView) and target.model().rowCount() \
+                and not target.selectionModel().hasSelection():
+            target.selectRow(0)  # a job to act on at once (Enter, Delete...)
 
     # -- set-up -------------------------------------------------------------------------
     def set_backend(self, backend: Core) -> None:
@@ -178,19 +213,33 @@ class MainWindow(QMainWindow):
         self._tick()
         self.note_keyring()
         if not backend.username and not backend.embedded:
-            self.job_actions.sign_in(f"Sign in to {backend.server_url} to upload.")
+            self.job_actions.sign_in(
+                _("Sign in to {server} to upload.").format(server=backend.server_url))
 
     def _draw_bars_ahead(self) -> None:
-        if draw_ahead():
+        if draw_ahead(self.rows.models[Tab.QUEUE].bar_width):
             self._bars_timer.stop()
+
+    def _on_column_resized(self, column: int, _old: int, new: int) -> None:
+        if column == self._progress_col:
+            self.rows.models[Tab.QUEUE].set_bar_width(bar_width(new))
+            if self.backend is not None:
+                self._bars_timer.start()
+
+    def _restyle(self) -> None:
+        """The palette changed (light/dark): every kept drawing is drawn again."""
+        self.rows.redraw()
+        self.toolbar.restyle()
+        if self.backend is not None:
+            self._bars_timer.start()
 
     def note_keyring(self) -> None:
         """Said once: without a keyring the sign-in is not remembered after closing."""
         if self.backend is not None and self.backend.token_memory_only() \
                 and not self._keyring_noted and not self.backend.embedded:
             self._keyring_noted = True
-            self.status.set_summary("No keyring on this system: your sign-in is kept in memory "
-                                    "until the app closes.")
+            self.status.set_summary(_("No keyring on this system: your sign-in is kept in "
+                                      "memory until the app closes."))
 
     def _on_signed_in(self, username: str) -> None:
         self.toolbar.set_account(username)
@@ -278,25 +327,43 @@ class MainWindow(QMainWindow):
                               on_done=lambda h: self.details.set_history(job_id, h))
 
     def _tick(self) -> None:
-        self.status.show_tally(self.rows.tick())
+        tally = self.rows.tick()
+        self.status.show_tally(tally)
+        self._show_batch(tally.batch)
+
+    def _show_batch(self, batch: BatchProgress) -> None:
+        """The batch's percentage in the window title and on the task-bar icon."""
+        percent = batch.percent if batch.active else None
+        if percent != self._title_percent:
+            self._title_percent = percent
+            self.setWindowTitle(APP_DISPLAY_NAME if percent is None else plain.title(
+                _("{percent} % – {app}").format(percent=percent, app=APP_DISPLAY_NAME)))
+        self.taskbar.set_progress(percent)
+        self.taskbar.set_badge(self.rows.counts()[1])
 
     # -- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
+            self.tabs.drop_target.set_highlighted(True)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
+        self.tabs.drop_target.set_highlighted(False)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self.tabs.drop_target.set_highlighted(False)
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
             event.acceptProposedAction()
             self.add_paths(files)
 
     def add_paths(self, paths_: list[str]) -> None:
-        self.status.set_summary(f"Adding {len(paths_)} item(s)…")
+        self.status.set_summary(ngettext("Adding {n} item…", "Adding {n} items…", len(paths_))
+                                .format(n=len(paths_)))
         self.intake.submit(paths_, user_id=self.settings.default_user_id or None,
                            session_id=self.settings.default_session_id or None)
 
@@ -314,9 +381,12 @@ class MainWindow(QMainWindow):
         busy = self.work_in_flight()
         if busy and not self._quitting:
             ok = self.dialogs.ask(
-                self, "Quit while uploading?",
-                f"{busy} job(s) are still in progress. They are kept and continue the next "
-                "time you open the app.", "Quit", "Keep working")
+                self, _("Quit while uploading?"),
+                ngettext("{n} job is still in progress. It is kept and continues the next "
+                         "time you open the app.",
+                         "{n} jobs are still in progress. They are kept and continue the next "
+                         "time you open the app.", busy).format(n=busy),
+                _("Quit"), _("Keep working"))
             if not ok:
                 event.ignore()
                 return

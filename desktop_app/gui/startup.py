@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.errors import AppError
 from desktop_app.gui.core import Core
+from desktop_app.i18n import _
 from desktop_app.jobs.api import EventCallback
 from desktop_app.settings import Settings
 from desktop_app.system.api import OsHooks
@@ -70,11 +71,12 @@ class BackendStarter(QObject):
                               os_hooks=self.os_hooks)
         except AppError as err:
             log.warning("core failed to start: %s", err)
-            self.failed.emit(f"Could not start: {err.message} ({err.code})")
+            self.failed.emit(_("Could not start: {message} ({code})").format(
+                message=err.shown_message, code=err.code))
             return
         except Exception:
             log.exception("core failed to start")
-            self.failed.emit("Could not start (UNEXPECTED_ERROR); see the log.")
+            self.failed.emit(_("Could not start (UNEXPECTED_ERROR); see the log."))
             return
         if self._stopping:  # the window closed while we were starting
             core.stop()

@@ -50,7 +50,7 @@ def test_window_process_uploads_shares_its_store_and_takes_handed_files(tmp_path
         # No server configured: the embedded backend and its local user take the upload.
         assert _poll(lambda: _jobs().get(first.name) == "done", 120), _jobs()
         handed = _main(str(second))
-        assert handed.returncode == 0 and "Handed 1 file(s) to the open window" in handed.stdout
+        assert handed.returncode == 0 and "Handed 1 file to the open window" in handed.stdout
         assert _poll(lambda: _jobs() == {first.name: "done", second.name: "done"}, 120), _jobs()
     finally:
         app.send_signal(signal.SIGTERM)

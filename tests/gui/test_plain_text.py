@@ -139,6 +139,8 @@ def _is_plain(node: ast.expr) -> bool:
         return node.id.isupper()
     if isinstance(node, ast.IfExp):
         return _is_plain(node.body) and _is_plain(node.orelse)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+        return bool(node.args) and _is_plain(node.args[0])  # our own text, translated
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name) and node.func.value.id == "plain")
 

@@ -27,7 +27,7 @@ def test_second_start_hands_files_to_running_window(qtbot, tmp_path):
         instance.close()
     assert got.args[0] == [str(video)]
     assert proc.returncode == 0, err
-    assert "Handed 1 file(s) to the open window" in out
+    assert "Handed 1 file to the open window" in out
 
 
 def test_no_window_means_no_hand_off(qtbot):

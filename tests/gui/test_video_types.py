@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_app.gui.dialogs.factory import VIDEO_FILTER
+from desktop_app.gui.dialogs.factory import video_filter
 from desktop_app.gui.threads.intake import collect
 from desktop_app.media.formats import VIDEO_SUFFIXES
 
@@ -17,6 +17,6 @@ def test_a_dropped_folder_keeps_every_video_type_and_skips_the_rest(tmp_path):
 
 
 def test_the_add_files_dialog_offers_every_video_type():
-    offered = VIDEO_FILTER.split(";;")[0]
+    offered = video_filter().split(";;")[0]
     assert offered.startswith("Videos (") and offered.endswith(")")
     assert set(offered[len("Videos ("):-1].split()) == {f"*{s}" for s in VIDEO_SUFFIXES}

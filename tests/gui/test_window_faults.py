@@ -158,7 +158,7 @@ def test_closing_with_work_in_flight_asks_once_and_keeps_the_jobs(
     dialogs.answer_ask = False
     window.close()
     assert window.isVisible() and len(dialogs.asked) == 1
-    assert "kept and continue the next time" in dialogs.asked[0]
+    assert "It is kept and continues the next time" in dialogs.asked[0]
     dialogs.answer_ask = True
     window.close()
     assert not window.isVisible() and len(dialogs.asked) == 2

@@ -58,7 +58,7 @@ def test_a_dropped_video_goes_through_to_done(make_window, qtbot, server, sample
     window.completed_view.selectRow(0)
     assert "320x240" in window.details.facts.text()
     assert f"Server video id: {job.video_id}" in window.details.result.text()
-    qtbot.waitUntil(lambda: "done" in window.details.history.toPlainText(), timeout=10_000)
+    qtbot.waitUntil(lambda: "→ Done" in window.details.history.toPlainText(), timeout=10_000)
     assert not window.dialogs.opened  # nothing went wrong, nothing popped up
     # ...but the desktop is told the batch is done.
     qtbot.waitUntil(lambda: ("Uploads finished", "1 uploaded") in window.attention.tray.history,
@@ -83,7 +83,7 @@ def test_corrupt_files_fail_with_their_code_and_one_plain_text_dialog(
     errors = window.dialogs.of_type(ErrorDialog)
     assert len(errors) == 1, "one dialog per cause, not one per file"
     dialog = errors[0]
-    assert dialog.more_label.text().startswith("1 more file(s) failed for the same reason")
+    assert dialog.more_label.text().startswith("1 more file failed for the same reason")
     assert dialog.file_label.text() in {p.name for p in hostile}
     assert "<" in dialog.file_label.text()  # literally, not rendered away
     assert all(lb.textFormat() == Qt.TextFormat.PlainText for lb in dialog.findChildren(QLabel))

@@ -67,7 +67,16 @@ def test_host_system_libraries_are_left_to_the_package_manager_on_linux_only():
 
 
 def test_translations_and_qml_are_dropped_resources_kept():
-    assert not bundle_rules.keep_data("PySide6/Qt/translations/qtbase_de.qm")
+    # Qt's own strings in the shipped languages stay; the other ~14 MB go.
+    assert bundle_rules.keep_data("PySide6/Qt/translations/qtbase_de.qm")
+    assert bundle_rules.keep_data("PySide6/Qt/translations/qtbase_es.qm")
+    assert not bundle_rules.keep_data("PySide6/Qt/translations/qtbase_fr.qm")
+    assert not bundle_rules.keep_data("PySide6/Qt/translations/assistant_de.qm")
+    assert bundle_rules.keep_data("resources/locale/de/LC_MESSAGES/video-uploader.mo")
+    assert bundle_rules.keep_data("resources/icons/ui/state-done.svg")
+    # the icons are drawn with QtSvg (its widgets module stays out)
+    assert bundle_rules.keep_binary("PySide6/Qt/lib/libQt6Svg.so.6")
+    assert not bundle_rules.keep_binary("PySide6/Qt/lib/libQt6SvgWidgets.so.6")
     assert not bundle_rules.keep_data("PySide6/Qt/qml/QtQuick/qmldir")
     assert bundle_rules.keep_data("resources/icons/video-uploader-256.png")
     assert bundle_rules.keep_data("keyring-25.7.0.dist-info/entry_points.txt")

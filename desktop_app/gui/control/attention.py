@@ -10,17 +10,38 @@ job actions.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.errors import Family, UserAction, spec
+from desktop_app import APP_DISPLAY_NAME
+from desktop_app.errors import Family, UserAction, shown_hint, shown_message, spec
 from desktop_app.gui.desktop.tray import Tray
 from desktop_app.gui.dialogs.error import ErrorDialog, ErrorInfo
 from desktop_app.gui.dialogs.factory import Dialogs
+from desktop_app.i18n import N_, _, ngettext
 from desktop_app.jobs.model import Alert, Job, SignInRequired
 
-_ALERT_TITLES = {"batch_done": "Uploads finished", "needs_attention": "Needs your attention",
-                 "breaker_open": "Server unavailable", "error_rate": "Server errors"}
+_ALERT_TITLES = {"batch_done": N_("Uploads finished"), "needs_attention": N_("Needs your attention"),
+                 "breaker_open": N_("Server unavailable"), "error_rate": N_("Server errors")}
+
+
+# jobs/batch.py says how a batch ended as English data ("3 uploaded, 1 failed"): its
+# numbers are said again in the user's language.
+_BATCH_END = re.compile(r"(\d+) uploaded(?:, (\d+) failed)?")
+
+
+def alert_text(ev: Alert) -> str:
+    """An alert's message as the user reads it (other alerts name a server: kept as they are)."""
+    match = _BATCH_END.fullmatch(ev.message)
+    if ev.kind not in ("batch_done", "needs_attention") or match is None:
+        return _(ev.message)
+    done, failed = int(match.group(1)), int(match.group(2) or 0)
+    text = ngettext("{n} uploaded", "{n} uploaded", done).format(n=done)
+    if failed:
+        text += ", " + ngettext("{n} failed", "{n} failed", failed).format(n=failed)
+    return text
 
 
 class Attention(QObject):
@@ -42,7 +63,8 @@ class Attention(QObject):
         if entry_spec.action is UserAction.NONE:  # cancelled: nothing to tell
             return
         if entry_spec.is_in(Family.SIGN_IN):
-            self.sign_in_needed.emit(f"{f.message} {f.hint}")
+            self.sign_in_needed.emit(f"{shown_message(f.message, f.error_code)} "
+                                     f"{shown_hint(f.hint, f.error_code)}")
             return
         entry = self.open_errors.get(f.error_code)
         if entry is not None and entry[0].isVisible():
@@ -55,7 +77,9 @@ class Attention(QObject):
         self.open_errors[f.error_code] = (dialog, job_ids)
         self._dialogs.show(dialog, lambda _r: self._closed(f.error_code, dialog, job_ids))
         if not self._window.isActiveWindow():
-            self.tray.notify("Needs your attention", f"{job.file_name}: {f.message}", warning=True)
+            self.tray.notify(_("Needs your attention"),
+                             f"{job.file_name}: {shown_message(f.message, f.error_code)}",
+                             warning=True)
 
     def _closed(self, code: str, dialog: ErrorDialog, job_ids: list[str]) -> None:
         if self.open_errors.get(code, (None,))[0] is dialog:
@@ -66,11 +90,14 @@ class Attention(QObject):
         """A manager event that is about the user, not a row."""
         if isinstance(ev, SignInRequired):
             entry = spec(ev.error_code)
-            waiting = f" {ev.waiting_jobs} job(s) are waiting." if ev.waiting_jobs else ""
-            self.sign_in_needed.emit(f"{entry.message} {entry.hint}{waiting}")
-            self.tray.notify("Sign in needed", entry.message, warning=True)
+            waiting = (" " + ngettext("{n} job is waiting.", "{n} jobs are waiting.",
+                                      ev.waiting_jobs).format(n=ev.waiting_jobs)
+                       if ev.waiting_jobs else "")
+            self.sign_in_needed.emit(f"{entry.shown_message} {entry.shown_hint}{waiting}")
+            self.tray.notify(_("Sign in needed"), entry.shown_message, warning=True)
         elif isinstance(ev, Alert):  # batch done, needs attention, breaker open, error rate
-            self.tray.notify(_ALERT_TITLES.get(ev.kind, "Video Uploader"), ev.message,
+            title = _ALERT_TITLES.get(ev.kind)
+            self.tray.notify(_(title) if title else APP_DISPLAY_NAME, alert_text(ev),
                              warning=ev.kind != "batch_done")
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from desktop_app.gui.dialogs.error import (
 from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.models.job_rows import JobRows
 from desktop_app.gui.threads.calls import CallQueue
+from desktop_app.i18n import _, ngettext
 from desktop_app.jobs.api import JobManagerAPI
 from desktop_app.jobs.model import WatchedFolderChanged
 from desktop_app.settings import Settings
@@ -66,7 +67,7 @@ class JobActions(QObject):
         return self.core.manager if self.core is not None else None
 
     def _report(self, err: AppError) -> None:
-        self.summary.emit(f"{err.message} ({err.code})")
+        self.summary.emit(f"{err.shown_message} ({err.code})")
 
     # -- adding ------------------------------------------------------------------------
     def add_files(self) -> None:
@@ -97,7 +98,9 @@ class JobActions(QObject):
         if isinstance(n, AppError):
             self._report(n)
         else:
-            self.summary.emit(f"Retrying {n} failed job(s)")
+            count = n if isinstance(n, int) else 0
+            self.summary.emit(ngettext("Retrying {n} failed job", "Retrying {n} failed jobs",
+                                       count).format(n=n))
 
     def probe_now(self) -> None:
         if (m := self._manager()) is not None:
@@ -172,8 +175,8 @@ class JobActions(QObject):
             return None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         suggested = os.path.join(os.path.expanduser("~"), f"support-{job.file_name}-{stamp}.zip")
-        dest = self._dialogs.save_file(self._window, "Export support bundle", suggested,
-                                       "Zip (*.zip)")
+        dest = self._dialogs.save_file(self._window, _("Export support bundle"), suggested,
+                                       _("Zip archive (*.zip)"))
         if not dest:
             return None
 
@@ -181,7 +184,7 @@ class JobActions(QObject):
             if isinstance(out, AppError):
                 self._report(out)
             else:
-                self.summary.emit(f"Support bundle saved: {out}")
+                self.summary.emit(_("Support bundle saved: {path}").format(path=out))
 
         self._calls.submit(m.export_support_bundle, job_id, dest, on_done=saved)
         return dest
@@ -204,7 +207,7 @@ class JobActions(QObject):
                 if self.core is not None:  # watched folders, metered, keep awake: now
                     self._calls.submit(self.core.apply_settings)
                 if restart:
-                    self.summary.emit("The new server is used from the next start.")
+                    self.summary.emit(_("The new server is used from the next start."))
 
         self._dialogs.show(dialog, done)
 

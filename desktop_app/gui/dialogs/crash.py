@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import __version__
 from desktop_app.gui import plain
+from desktop_app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +31,22 @@ log = logging.getLogger(__name__)
 class CrashDialog(QDialog):
     def __init__(self, details: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Something went wrong")
-        self.setAccessibleName("Unexpected error")
+        self.setWindowTitle(_("Something went wrong"))
+        self.setAccessibleName(_("Unexpected error"))
         layout = QVBoxLayout(self)
         layout.addWidget(plain.label(
-            "Something unexpected went wrong in the app (UNEXPECTED_ERROR). Your queue is "
-            "saved; you can keep working. Please copy the details below and send them to "
-            "support.", name="Crash message"))
+            _("Something unexpected went wrong in the app (UNEXPECTED_ERROR). Your queue is "
+              "saved; you can keep working. Please copy the details below and send them to "
+              "support."), name=_("Crash message")))
         self.details = QPlainTextEdit(details)
         self.details.setReadOnly(True)
-        self.details.setAccessibleName("Crash details")
+        self.details.setAccessibleName(_("Crash details"))
+        self.details.setAccessibleDescription(_("What support needs to find the problem"))
         self.details.setMinimumSize(560, 220)
         layout.addWidget(self.details)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton("&Copy details", QDialogButtonBox.ButtonRole.ActionRole)
+        copy = buttons.addButton(_("&Copy details"), QDialogButtonBox.ButtonRole.ActionRole)
+        copy.setAccessibleDescription(_("Copy the details for support"))
         copy.clicked.connect(lambda: QApplication.clipboard().setText(self.details.toPlainText()))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

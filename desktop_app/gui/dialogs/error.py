@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.errors import UserAction, spec
+from desktop_app.errors import UserAction, shown_hint, shown_message, spec
 from desktop_app.gui import plain
 from desktop_app.gui.models import formatting as fmt
 from desktop_app.gui.widgets.collapsible import Collapsible
+from desktop_app.i18n import N_, _, ngettext
 from desktop_app.jobs.model import FailureRecord
 
 # What the buttons do; the main window acts on ``ErrorDialog.chosen``.
@@ -32,12 +34,12 @@ ACTION_SUPPORT = "support_bundle"
 ACTION_CLOSE = "close"
 
 _BUTTONS = {
-    UserAction.RETRY: (ACTION_RETRY, "&Retry"),
-    UserAction.CHECK_CONNECTION: (ACTION_RETRY, "&Retry"),
-    UserAction.RESELECT_FILE: (ACTION_RESELECT, "Re-&select file…"),
-    UserAction.CHOOSE_OTHER_FILE: (ACTION_RESELECT, "Choose &another file…"),
-    UserAction.SIGN_IN: (ACTION_SIGN_IN, "&Sign in…"),
-    UserAction.CONTACT_SUPPORT: (ACTION_SUPPORT, "&Export support bundle…"),
+    UserAction.RETRY: (ACTION_RETRY, N_("&Retry")),
+    UserAction.CHECK_CONNECTION: (ACTION_RETRY, N_("&Retry")),
+    UserAction.RESELECT_FILE: (ACTION_RESELECT, N_("Re-&select file…")),
+    UserAction.CHOOSE_OTHER_FILE: (ACTION_RESELECT, N_("Choose &another file…")),
+    UserAction.SIGN_IN: (ACTION_SIGN_IN, N_("&Sign in…")),
+    UserAction.CONTACT_SUPPORT: (ACTION_SUPPORT, N_("&Export support bundle…")),
 }
 
 
@@ -52,19 +54,30 @@ class ErrorInfo:
 
 
 def details_text(info: ErrorInfo) -> str:
+    """The technical record, for support: its labels translated, its values as stored (the
+    code, the stage, the server's and the specific English message: what support reads)."""
     f = info.failure
+    none = _("(none)")
     lines = [
-        f"Error code: {f.error_code}",
-        f"File: {info.file_name}" if info.file_name else "",
-        f"Stage: {f.stage}",
-        f"HTTP status: {f.http_status}" if f.http_status else "HTTP status: (none)",
-        f"Request id: {f.request_id or '(none)'}",
-        f"Time: {fmt.clock(f.time)}",
-        f"Attempts: {f.attempts}",
-        f"Job id: {info.job_id}" if info.job_id else "",
-        f"Technical message: {f.detail}",
+        _("Error code: {code}").format(code=f.error_code),
+        _("File: {file}").format(file=info.file_name) if info.file_name else "",
+        _("Stage: {stage}").format(stage=f.stage),
+        _("HTTP status: {status}").format(status=f.http_status or none),
+        _("Request id: {request_id}").format(request_id=f.request_id or none),
+        _("Time: {time}").format(time=fmt.clock(f.time)),
+        _("Attempts: {n}").format(n=f.attempts),
+        _("Job id: {job_id}").format(job_id=info.job_id) if info.job_id else "",
+        _("Message: {message}").format(message=f.message)
+        if f.message and shown_message(f.message, f.error_code) != f.message else "",
+        _("Technical message: {detail}").format(detail=f.detail),
     ]
     return "\n".join(line for line in lines if line)
+
+
+def also_affected_text(n: int) -> str:
+    return ngettext("{n} more file failed for the same reason; see the Failed tab.",
+                    "{n} more files failed for the same reason; see the Failed tab.",
+                    n).format(n=n)
 
 
 class ErrorDialog(QDialog):
@@ -74,18 +87,23 @@ class ErrorDialog(QDialog):
         self.chosen = ACTION_CLOSE
         f = info.failure
         entry = spec(f.error_code)
-        self.setWindowTitle("Upload problem")
-        self.setAccessibleName("Error")
+        self.setWindowTitle(_("Upload problem"))
+        self.setAccessibleName(_("Error"))
         layout = QVBoxLayout(self)
-        self.message_label = plain.label(f.message or entry.message, bold=True, name="Error message")
-        self.file_label = plain.label(info.file_name, name="File name")
-        self.hint_label = plain.label(f"What to do: {f.hint or entry.hint}", name="What to do")
-        self.code_label = plain.label(f"Error code: {f.error_code}", name="Error code")
+        message = shown_message(f.message, f.error_code)
+        self.setAccessibleDescription(message)
+        self.message_label = plain.label(message, bold=True, name=_("Error message"))
+        self.file_label = plain.label(info.file_name, name=_("File name"))
+        self.hint_label = plain.label(
+            _("What to do: {hint}").format(hint=shown_hint(f.hint, f.error_code)),
+            name=_("What to do"))
+        self.code_label = plain.label(_("Error code: {code}").format(code=f.error_code),
+                                      name=_("Error code"))
         self.more_label = plain.label(
-            f"{info.also_affected} more file(s) failed for the same reason; see the Failed tab."
-            if info.also_affected else "", name="Also affected")
+            also_affected_text(info.also_affected) if info.also_affected else "",
+            name=_("Also affected"))
         self.more_label.setVisible(info.also_affected > 0)
-        self.details = Collapsible("Details", details_text(info), self)
+        self.details = Collapsible(_("Details"), details_text(info), self)
         for w in (self.message_label, self.file_label, self.hint_label, self.code_label,
                   self.more_label, self.details):
             layout.addWidget(w)
@@ -96,23 +114,26 @@ class ErrorDialog(QDialog):
         mapped = _BUTTONS.get(entry.action)
         if mapped is not None:
             action, text = mapped
-            btn = buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
-            btn.setAccessibleName(text.replace("&", "").rstrip("…"))
+            btn = buttons.addButton(_(text), QDialogButtonBox.ButtonRole.AcceptRole)
+            btn.setAccessibleName(_(text).replace("&", "").rstrip("…"))
+            btn.setAccessibleDescription(shown_hint(f.hint, f.error_code))
             btn.clicked.connect(lambda _=False, a=action: self._choose(a))
             btn.setDefault(True)
             self.action_buttons[action] = btn
-        copy = buttons.addButton("&Copy details", QDialogButtonBox.ButtonRole.ActionRole)
-        copy.setAccessibleName("Copy details")
+        copy = buttons.addButton(_("&Copy details"), QDialogButtonBox.ButtonRole.ActionRole)
+        copy.setAccessibleName(_("Copy details"))
+        copy.setAccessibleDescription(_("Copy the technical record for support"))
         copy.clicked.connect(self.copy_details)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.setIcon(QIcon())  # Fusion's fixed-colour glyph is unreadable on a dark palette
+        close.setAccessibleDescription(_("Close this message; the job stays in the Failed tab"))
         close.clicked.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
     def set_also_affected(self, n: int) -> None:
         self.info.also_affected = n
-        plain.set_text(self.more_label,
-                       f"{n} more file(s) failed for the same reason; see the Failed tab.")
+        plain.set_text(self.more_label, also_affected_text(n))
         self.more_label.setVisible(n > 0)
         self.details.text.setPlainText(details_text(self.info))
 

@@ -13,10 +13,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from desktop_app.gui import plain
+from desktop_app.i18n import _
 from desktop_app.media.formats import VIDEO_SUFFIXES
 
-# The file types the app adds (media/formats), as a file dialog's name filter.
-VIDEO_FILTER = f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)"
+
+def video_filter() -> str:
+    """The file types the app adds (media/formats), as a file dialog's name filter."""
+    patterns = " ".join("*" + s for s in sorted(VIDEO_SUFFIXES))
+    return _("Videos ({patterns});;All files (*)").format(patterns=patterns)
 
 
 class Dialogs:
@@ -28,6 +32,12 @@ class Dialogs:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         if on_done is not None:
             dialog.finished.connect(on_done)
+        # The keyboard goes back to the window the dialog came from (without a window
+        # manager, or with a focus-stealing-prevention one, nothing else gives it back).
+        parent = dialog.parentWidget()
+        if parent is not None:
+            top = parent.window()
+            dialog.finished.connect(lambda _r: top.activateWindow())
         dialog.open()
 
     def of_type(self, cls: type) -> list:
@@ -45,17 +55,17 @@ class Dialogs:
         return box.clickedButton() is yes_btn
 
     def open_files(self, parent: QWidget | None) -> list[str]:
-        files, _ = QFileDialog.getOpenFileNames(parent, "Add videos", "", VIDEO_FILTER)
+        files, _filt = QFileDialog.getOpenFileNames(parent, _("Add videos"), "", video_filter())
         return files
 
     def open_folder(self, parent: QWidget | None) -> str | None:
-        return QFileDialog.getExistingDirectory(parent, "Add a folder of videos") or None
+        return QFileDialog.getExistingDirectory(parent, _("Add a folder of videos")) or None
 
     def reselect_file(self, parent: QWidget | None, old_path: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(parent, "Where is this file now?", old_path,
-                                              VIDEO_FILTER)
+        path, _filt = QFileDialog.getOpenFileName(parent, _("Where is this file now?"), old_path,
+                                                  video_filter())
         return path or None
 
     def save_file(self, parent: QWidget | None, title: str, suggested: str, filt: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filt)
+        path, _filt = QFileDialog.getSaveFileName(parent, title, suggested, filt)
         return path or None

@@ -1,33 +1,44 @@
-"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size;
+"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size, language;
 then, as a section of its own, watched folders and the laptop's events
-(``watched_folders.py``)."""
+(``watched_folders.py``).
+
+Grouped in sections (``QGroupBox``es in one column): a new section is one ``_section``
+call, so other settings are added beside these, not into them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app import i18n
 from desktop_app.gui import plain
 from desktop_app.gui.dialogs.factory import Dialogs
 from desktop_app.gui.dialogs.watched_folders import WatchedFoldersBox
+from desktop_app.i18n import _
 from desktop_app.settings import Settings
 
 
-def _spin(lo: int, hi: int, value: int, name: str, suffix: str = "", special: str = "") -> QSpinBox:
+def _spin(lo: int, hi: int, value: int, name: str, suffix: str = "", special: str = "",
+          description: str = "") -> QSpinBox:
     box = QSpinBox()
     box.setRange(lo, hi)
     box.setValue(value)
     box.setAccessibleName(name)
+    box.setAccessibleDescription(description or name)
     if suffix:
         box.setSuffix(suffix)
     if special:
@@ -35,55 +46,94 @@ def _spin(lo: int, hi: int, value: int, name: str, suffix: str = "", special: st
     return box
 
 
+def _edit(text: str, name: str, description: str) -> QLineEdit:
+    edit = QLineEdit(text)
+    edit.setAccessibleName(name)
+    edit.setAccessibleDescription(description)
+    return edit
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
                  dialogs: Dialogs | None = None,
                  folder_states: dict[str, str] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
-        self.setAccessibleName("Settings")
+        self.setWindowTitle(_("Settings"))
+        self.setAccessibleName(_("Settings"))
         self._original = settings
         s = settings
-        self.server_edit = QLineEdit(s.server_url)
-        self.server_edit.setPlaceholderText("empty: built-in local server")
-        self.server_edit.setAccessibleName("Server URL")
-        self.user_id_edit = QLineEdit(s.default_user_id)
-        self.user_id_edit.setAccessibleName("Default user id")
-        self.session_edit = QLineEdit(s.default_session_id)
-        self.session_edit.setAccessibleName("Default session id")
-        self.uploads_spin = _spin(1, 4, s.parallel_uploads, "Parallel uploads")
-        self.analyses_spin = _spin(0, 16, s.parallel_analyses, "Parallel analyses",
-                                   special="Automatic")
-        self.attempts_spin = _spin(3, 5, s.retry_attempts, "Retry attempts")
-        self.bandwidth_spin = _spin(0, 10_000_000, s.bandwidth_limit_kbps, "Bandwidth limit",
-                                    " KiB/s", special="Unlimited")
-        self.chunk_spin = _spin(1, 256, s.chunk_size_mib, "Chunk size", " MiB")
+        self.server_edit = _edit(s.server_url, _("Server URL"),
+                                 _("The upload server; empty uses the built-in local server"))
+        self.server_edit.setPlaceholderText(_("empty: built-in local server"))
+        self.user_id_edit = _edit(s.default_user_id, _("Default user id"),
+                                  _("The user the uploads are for, unless a job says otherwise"))
+        self.session_edit = _edit(s.default_session_id, _("Default session id"),
+                                  _("The recording session new uploads join"))
+        self.uploads_spin = _spin(1, 4, s.parallel_uploads, _("Parallel uploads"),
+                                  description=_("How many files upload at the same time (1-4)"))
+        self.analyses_spin = _spin(0, 16, s.parallel_analyses, _("Parallel analyses"),
+                                   special=_("Automatic"),
+                                   description=_("How many files are analysed at the same time"))
+        self.attempts_spin = _spin(3, 5, s.retry_attempts, _("Retry attempts"),
+                                   description=_("How often a failing request is tried (3-5)"))
+        self.bandwidth_spin = _spin(0, 10_000_000, s.bandwidth_limit_kbps, _("Bandwidth limit"),
+                                    " " + _("KiB/s"), special=_("Unlimited"),
+                                    description=_("The most the uploads send per second"))
         # the contract: a server's own chunk size hint wins (the built-in server's is 32 MiB)
-        self.chunk_spin.setToolTip("Used with servers that do not suggest a chunk size; "
-                                   "the server's suggestion wins.")
-        self.minimized_check = QCheckBox("Start &minimized")
+        chunk_tip = _("Used with servers that do not suggest a chunk size; the server's "
+                      "suggestion wins.")
+        self.chunk_spin = _spin(1, 256, s.chunk_size_mib, _("Chunk size"), " " + _("MiB"),
+                                description=chunk_tip)
+        self.chunk_spin.setToolTip(plain.tooltip(chunk_tip))
+        self.minimized_check = QCheckBox(_("Start &minimized"))
         self.minimized_check.setChecked(s.start_minimized)
-        form = QFormLayout()
-        form.addRow("Se&rver URL:", self.server_edit)
-        form.addRow("Default &user id:", self.user_id_edit)
-        form.addRow("Default &session:", self.session_edit)
-        form.addRow("Parallel &uploads:", self.uploads_spin)
-        form.addRow("Parallel &analyses:", self.analyses_spin)
-        form.addRow("Retry &attempts:", self.attempts_spin)
-        form.addRow("&Bandwidth limit:", self.bandwidth_spin)
-        form.addRow("&Chunk size (if the server suggests none):", self.chunk_spin)
-        form.addRow("", self.minimized_check)
-        self.watched = WatchedFoldersBox(settings, dialogs=dialogs, states=folder_states)
+        self.minimized_check.setAccessibleDescription(_("Open the window minimized at start"))
+        self.language_combo = QComboBox()
+        self.language_combo.addItem(_("System default"), "")
+        for code, name in i18n.LANGUAGES.items():
+            self.language_combo.addItem(name, code)  # each language in its own words
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(s.language)))
+        self.language_combo.setAccessibleName(_("Language"))
+        self.language_combo.setAccessibleDescription(
+            _("The language of the window and the command line; applies on next start"))
+
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        self._section(layout, _("Server"), [
+            (_("Se&rver URL:"), self.server_edit),
+            (_("Default &user id:"), self.user_id_edit),
+            (_("Default &session:"), self.session_edit)])
+        self._section(layout, _("Transfers"), [
+            (_("Parallel &uploads:"), self.uploads_spin),
+            (_("Parallel &analyses:"), self.analyses_spin),
+            (_("Retry &attempts:"), self.attempts_spin),
+            (_("&Bandwidth limit:"), self.bandwidth_spin),
+            (_("&Chunk size (if the server suggests none):"), self.chunk_spin)])
+        self._section(layout, _("Window"), [
+            (_("&Language:"), self.language_combo),
+            ("", self.minimized_check)])
+        self.watched = WatchedFoldersBox(settings, dialogs=dialogs, states=folder_states)
         layout.addWidget(self.watched)
-        layout.addWidget(plain.label("A new server URL or parallelism applies on next start.",
-                                     selectable=False))
-        buttons = QDialogButtonBox(
+        layout.addWidget(plain.label(_("A new server URL, parallelism or language applies on "
+                                       "next start."), selectable=False))
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        B = QDialogButtonBox.StandardButton
+        for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # Fusion's fixed-colour glyphs: unreadable when dark
+        self.buttons.button(B.Ok).setAccessibleDescription(_("Keep these settings"))
+        self.buttons.button(B.Cancel).setAccessibleDescription(_("Close without changing anything"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    @staticmethod
+    def _section(layout: QVBoxLayout, title: str, rows: list[tuple[str, QWidget]]) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for label, widget in rows:
+            form.addRow(label, widget)
+        layout.addWidget(box)
+        return form
 
     def result_settings(self) -> Settings:
         return self.watched.apply_to(self._form_settings())
@@ -100,4 +150,5 @@ class SettingsDialog(QDialog):
             bandwidth_limit_kbps=self.bandwidth_spin.value(),
             chunk_size_mib=self.chunk_spin.value(),
             start_minimized=self.minimized_check.isChecked(),
+            language=str(self.language_combo.currentData() or ""),
         ).clamped()

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.errors import AppError, unexpected
 from desktop_app.gui import plain
+from desktop_app.i18n import _
 
 # (server_url, username, password) -> None; raises AppError. Runs off the GUI thread.
 SignInFunc = Callable[[str, str, str], None]
@@ -30,30 +32,41 @@ class SignInDialog(QDialog):
                  reason: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sign_in = sign_in
-        self.setWindowTitle("Sign in")
-        self.setAccessibleName("Sign in")
+        self.setWindowTitle(_("Sign in"))
+        self.setAccessibleName(_("Sign in"))
+        self.setAccessibleDescription(reason or _("Sign in to the upload server"))
         layout = QVBoxLayout(self)
-        self.reason_label = plain.label(reason, name="Why sign in")
+        self.reason_label = plain.label(reason, name=_("Why sign in"))
         self.reason_label.setVisible(bool(reason))
         layout.addWidget(self.reason_label)
         form = QFormLayout()
         self.server_edit = QLineEdit(server_url)
-        self.server_edit.setAccessibleName("Server URL")
+        self.server_edit.setAccessibleName(_("Server URL"))
+        self.server_edit.setAccessibleDescription(_("The address of the upload server"))
         self.user_edit = QLineEdit(username)
-        self.user_edit.setAccessibleName("Username")
+        self.user_edit.setAccessibleName(_("Username"))
+        self.user_edit.setAccessibleDescription(_("Your user name on that server"))
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setAccessibleName("Password")
-        form.addRow("&Server URL:", self.server_edit)
-        form.addRow("&Username:", self.user_edit)
-        form.addRow("&Password:", self.password_edit)
+        self.password_edit.setAccessibleName(_("Password"))
+        self.password_edit.setAccessibleDescription(
+            _("Your password; it is never stored, only the sign-in it gives"))
+        form.addRow(_("&Server URL:"), self.server_edit)
+        form.addRow(_("&Username:"), self.user_edit)
+        form.addRow(_("&Password:"), self.password_edit)
         layout.addLayout(form)
-        self.error_label = plain.label("", name="Sign-in error")
+        self.error_label = plain.label("", name=_("Sign-in error"))
         self.error_label.setVisible(False)
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign &in")
+        for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # Fusion's fixed-colour glyphs: unreadable when dark
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(_("Sign &in"))
+        ok.setAccessibleDescription(_("Sign in to the upload server"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleDescription(
+            _("Close without signing in"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -65,7 +78,7 @@ class SignInDialog(QDialog):
         server, user, password = (self.server_edit.text().strip(), self.user_edit.text().strip(),
                                   self.password_edit.text())
         if not user or not password:
-            self._show_error("Enter your username and password.")
+            self._show_error(_("Enter your username and password."))
             return
         self.buttons.setEnabled(False)
         self.error_label.setVisible(False)
@@ -88,7 +101,7 @@ class SignInDialog(QDialog):
         if err is None:
             self.accept()
             return
-        self._show_error(f"{err.message} {err.hint} ({err.code})")
+        self._show_error(f"{err.shown_message} {err.shown_hint} ({err.code})")
 
     def _show_error(self, text: str) -> None:
         plain.set_text(self.error_label, text)

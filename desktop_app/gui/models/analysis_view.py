@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop_app import locale_format
 from desktop_app.gui.models import formatting as fmt
+from desktop_app.i18n import _, ngettext
 
 
 def _num(d: dict[str, Any], *keys: str) -> float | None:
@@ -101,7 +103,7 @@ def summary_lines(analysis: dict[str, Any] | None) -> list[str]:
     if w and h:
         first.append(f"{int(w)}x{int(h)}")
     if fps:
-        first.append(f"{fps:.3g} fps")
+        first.append(_("{fps} fps").format(fps=locale_format.number(round(fps, 2), 0 if fps == int(fps) else 2)))
     if isinstance(codec, str) and codec:
         first.append(codec)
     if dur is not None:
@@ -112,19 +114,21 @@ def summary_lines(analysis: dict[str, Any] | None) -> list[str]:
     bright = _num(a, "brightness", "brightness_mean")
     quality = []
     if sharp is not None:
-        quality.append(f"sharpness {sharp:.0f}")
+        quality.append(_("sharpness {value}").format(value=locale_format.number(sharp)))
     if bright is not None:
-        quality.append(f"brightness {bright:.0f}")
+        quality.append(_("brightness {value}").format(value=locale_format.number(bright)))
     tl = timeline(a)
-    quality.append(f"{len(tl.black)} black segment(s)")
-    quality.append(f"{len(tl.frozen)} frozen segment(s)")
-    quality.append(f"{len(tl.cuts)} scene cut(s)")
+    quality.append(ngettext("{n} black segment", "{n} black segments", len(tl.black))
+                   .format(n=len(tl.black)))
+    quality.append(ngettext("{n} frozen segment", "{n} frozen segments", len(tl.frozen))
+                   .format(n=len(tl.frozen)))
+    quality.append(ngettext("{n} scene cut", "{n} scene cuts", len(tl.cuts)).format(n=len(tl.cuts)))
     lines.append(", ".join(quality))
     if a.get("has_audio") is not None:
-        lines.append("with sound" if a.get("has_audio") else "no sound")
+        lines.append(_("with sound") if a.get("has_audio") else _("no sound"))
     warnings = a.get("warnings")
     if isinstance(warnings, list) and warnings:
-        lines.append("Warnings: " + "; ".join(str(w) for w in warnings))
+        lines.append(_("Warnings: {warnings}").format(warnings="; ".join(str(w) for w in warnings)))
     return lines
 
 

@@ -11,25 +11,29 @@ import enum
 import os
 from dataclasses import dataclass
 
-from desktop_app.errors import spec
+from desktop_app import locale_format
+from desktop_app.errors import shown_message, spec
 from desktop_app.gui.models import formatting as fmt
+from desktop_app.i18n import N_, _
 from desktop_app.jobs.model import Job, JobAttempt, JobProgress, JobState, Stage
 
 
 class Col(enum.Enum):
-    FILE = "File"
-    SIZE = "Size"
-    STAGE = "Stage"
-    PROGRESS = "Progress"
-    SPEED = "Speed"
-    ETA = "ETA"
-    STATUS = "Status"
-    FAILED_STAGE = "Failed in"
-    CODE = "Code"
-    MESSAGE = "Message"
-    ATTEMPTS = "Attempts"
-    LAST_ATTEMPT = "Last attempt"
-    REQUEST_ID = "Request id"
+    """A column; its value is the English title (the header shows it translated)."""
+
+    FILE = N_("File")
+    SIZE = N_("Size")
+    STAGE = N_("Stage")
+    PROGRESS = N_("Progress")
+    SPEED = N_("Speed")
+    ETA = N_("ETA")
+    STATUS = N_("Status")
+    FAILED_STAGE = N_("Failed in")
+    CODE = N_("Code")
+    MESSAGE = N_("Message")
+    ATTEMPTS = N_("Attempts")
+    LAST_ATTEMPT = N_("Last attempt")
+    REQUEST_ID = N_("Request id")
 
 
 QUEUE_COLUMNS = [Col.FILE, Col.SIZE, Col.STAGE, Col.PROGRESS, Col.SPEED, Col.ETA, Col.STATUS]
@@ -43,6 +47,21 @@ class Tab(enum.Enum):
     QUEUE = "queue"
     FAILED = "failed"
     COMPLETED = "completed"
+
+
+# The icon (resources/icons/ui/state-*.svg) each state shows in the File column.
+_STATE_ICONS = {
+    JobState.QUEUED: "state-queued", JobState.VALIDATING: "state-working",
+    JobState.ANALYZING: "state-working", JobState.UPLOADING: "state-working",
+    JobState.PROCESSING: "state-working", JobState.WAITING_RETRY: "state-waiting",
+    JobState.WAITING_SERVER: "state-waiting", JobState.WAITING_SIGN_IN: "state-waiting",
+    JobState.PAUSED: "state-paused", JobState.FAILED: "state-failed",
+    JobState.CANCELLED: "state-cancelled", JobState.DONE: "state-done",
+}
+
+
+def state_icon(state: JobState) -> str:
+    return _STATE_ICONS.get(state, "state-queued")
 
 
 def tab_for(state: JobState) -> Tab:
@@ -85,7 +104,7 @@ def cell_text(row: Row, col: Col) -> str:
         return fmt.state_text(job, row.attempt, row.percent)
     if col is Col.PROGRESS:
         pct = row.percent
-        return "" if pct is None else f"{pct} %"
+        return "" if pct is None else locale_format.percent(pct)
     progress = row.progress if job.state.active else None
     if col is Col.SPEED:
         if progress is not None and progress.stage is Stage.UPLOAD:
@@ -95,22 +114,23 @@ def cell_text(row: Row, col: Col) -> str:
         return fmt.duration(progress.eta_s) if progress is not None else ""
     if col is Col.STATUS:
         if failure is not None and job.state in (JobState.FAILED, JobState.CANCELLED):
-            return f"{failure.message} ({failure.error_code})"
+            return f"{shown_message(failure.message, failure.error_code)} ({failure.error_code})"
         if job.state is JobState.WAITING_RETRY and row.attempt is not None:
-            return spec(row.attempt.error_code).message + f" ({row.attempt.error_code})"
+            return spec(row.attempt.error_code).shown_message + f" ({row.attempt.error_code})"
         if job.state is JobState.DONE and job.video_id and job.already_on_server:
-            return f"Already on the server as video {job.video_id} (nothing sent)"
+            return _("Already on the server as video {video_id} (nothing sent)").format(
+                video_id=job.video_id)
         if job.state is JobState.DONE and job.video_id:
-            return f"Stored as video {job.video_id}"
+            return _("Stored as video {video_id}").format(video_id=job.video_id)
         return ""
     if failure is None:
         return ""
     if col is Col.FAILED_STAGE:
-        return failure.stage
+        return fmt.stage_name(failure.stage)
     if col is Col.CODE:
         return failure.error_code
     if col is Col.MESSAGE:
-        return failure.message
+        return shown_message(failure.message, failure.error_code)
     if col is Col.ATTEMPTS:
         return str(failure.attempts or job.attempts)
     if col is Col.LAST_ATTEMPT:

@@ -1,64 +1,64 @@
-"""Human-readable sizes, speeds, durations and row state text (no Qt)."""
+"""Row state text, and the sizes, speeds, durations and dates of the cells (no Qt).
+
+The numbers are written as the current language does (``desktop_app.locale_format``, the
+one formatter the CLI shares); the words come from the catalogues (``desktop_app.i18n``).
+"""
 
 from __future__ import annotations
 
 import time
 
+from desktop_app import locale_format
+from desktop_app.i18n import N_, _
 from desktop_app.jobs.model import STATE_LABELS, Job, JobAttempt, JobState, Stage
 
-_UNITS = ("B", "KB", "MB", "GB", "TB")
+size = locale_format.size
+speed = locale_format.speed
+duration = locale_format.duration
+clock = locale_format.date_time
+time_of_day = locale_format.time_of_day
 
 
-def size(n: float) -> str:
-    value = float(n)
-    for unit in _UNITS:
-        if value < 1000 or unit == _UNITS[-1]:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"  # unreachable
+def state_label(state: JobState) -> str:
+    return _(STATE_LABELS.get(state, str(state)))
 
 
-def speed(bytes_per_s: float) -> str:
-    return f"{size(bytes_per_s)}/s" if bytes_per_s > 0 else ""
+# A stage by name, as "Failed in" says it.
+_STAGE_NAMES = {Stage.VALIDATE: N_("validation"), Stage.ANALYSE: N_("analysis"),
+                Stage.UPLOAD: N_("upload"), Stage.PROCESS: N_("server processing"),
+                Stage.DONE: N_("done")}
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return ""
-    s = int(round(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+def stage_name(stage: str) -> str:
+    try:
+        return _(_STAGE_NAMES[Stage(stage)])
+    except ValueError:
+        return stage
 
 
-def clock(ts: float | None) -> str:
-    if not ts:
-        return ""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-
-
-ALREADY_ON_SERVER = "Already on the server"  # duplicates by sha256: nothing was sent
+ALREADY_ON_SERVER = N_("Already on the server")  # duplicates by sha256: nothing was sent
 
 
 def state_text(job: Job, attempt: JobAttempt | None, percent: int | None,
                now: float | None = None) -> str:
     """The Stage column: what the job is doing, with the retry countdown."""
     state = job.state
-    label = STATE_LABELS.get(state, str(state))
+    label = state_label(state)
     if state is JobState.WAITING_RETRY and attempt is not None:
         now = time.time() if now is None else now
         left = max(0, int(round(attempt.time + attempt.delay_s - now)))
         # attempt.attempt is the one that failed; the next try is attempt + 1.
-        return (f"Waiting to retry (attempt {attempt.attempt + 1} of {attempt.max_attempts}, "
-                f"next in {left} s)")
+        return _("Waiting to retry (attempt {attempt} of {max}, next in {seconds} s)").format(
+            attempt=attempt.attempt + 1, max=attempt.max_attempts, seconds=left)
     if state is JobState.DONE and job.already_on_server:
-        return ALREADY_ON_SERVER
+        return _(ALREADY_ON_SERVER)
     if state is JobState.UPLOADING and percent is not None:
-        return f"{label} ({percent} %)"
+        return f"{label} ({locale_format.percent(percent)})"
     if state is JobState.QUEUED and job.stage is not Stage.VALIDATE:
         # analysed and waiting for an upload slot: say so, not a bare "Queued"
-        return f"Queued for {_NEXT.get(job.stage, 'upload')}"
+        return _(_NEXT.get(job.stage, _NEXT[Stage.UPLOAD]))
     return label
 
 
-_NEXT = {Stage.ANALYSE: "analysis", Stage.UPLOAD: "upload", Stage.PROCESS: "server processing"}
+_NEXT = {Stage.ANALYSE: N_("Queued for analysis"), Stage.UPLOAD: N_("Queued for upload"),
+         Stage.PROCESS: N_("Queued for server processing")}

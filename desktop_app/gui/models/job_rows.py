@@ -9,10 +9,11 @@ model keeps its own ordered list of job ids, so a 5,000-job batch is one
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.gui.models.batch import Batch, BatchProgress
 from desktop_app.gui.models.columns import (
     COMPLETED_COLUMNS,
     FAILED_COLUMNS,
@@ -34,6 +35,7 @@ class Tally:
     waiting_server: int = 0  # held back by an open circuit breaker
     uploading: int = 0
     rate: float = 0.0  # bytes/s over the uploads
+    batch: BatchProgress = field(default_factory=BatchProgress)
 
 
 class JobRows(QObject):
@@ -60,6 +62,7 @@ class JobRows(QObject):
         self._states: Counter[JobState] = Counter()
         self._watch: dict[JobState, set[str]] = {JobState.WAITING_RETRY: set(),
                                                  JobState.UPLOADING: set()}
+        self.batch = Batch()
 
     def _count(self, job_id: str, state: JobState, delta: int) -> None:
         self._states[state] += delta
@@ -87,6 +90,7 @@ class JobRows(QObject):
             if row is None:
                 self.rows[job.job_id] = Row(job)
                 self._count(job.job_id, job.state, 1)
+                self.batch.move(job.job_id, job.size, None, job.state)
                 self._tab[job.job_id] = tab
                 new[tab][job.job_id] = None
                 continue
@@ -95,6 +99,7 @@ class JobRows(QObject):
             if row.job.state is not job.state:
                 self._count(job.job_id, row.job.state, -1)
                 self._count(job.job_id, job.state, 1)
+                self.batch.move(job.job_id, job.size, row.job.state, job.state)
             row.job = job
             if job.state is not JobState.WAITING_RETRY and job.state.active is False:
                 row.progress = None
@@ -129,6 +134,7 @@ class JobRows(QObject):
         row = self.rows.pop(job_id, None)
         if row is not None:
             self._count(job_id, row.job.state, -1)
+            self.batch.move(job_id, row.job.size, row.job.state, None)
         if tab is not None:
             self.models[tab].remove_job(job_id)
             self._flush()
@@ -167,8 +173,16 @@ class JobRows(QObject):
             if self.rows[job_id].attempt is not None:
                 self.models[self._tab[job_id]].rewrite(job_id, [Col.STAGE])
         self._flush()
+        sent = 0
         for job_id in self._watch[JobState.UPLOADING]:
             progress = self.rows[job_id].progress
             if progress is not None and progress.stage is Stage.UPLOAD:
                 t.rate += progress.rate
+                sent += progress.done
+        t.batch = self.batch.progress(sent, t.rate)
         return t
+
+    def redraw(self) -> None:
+        """Draw every row's icon and bar again (the palette changed)."""
+        for model in self.models.values():
+            model.redraw()

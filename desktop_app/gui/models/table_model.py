@@ -9,14 +9,18 @@ changes (the rows are few per event, and the GIL is already held then).
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QPixmap, QStandardItem, QStandardItemModel
 
 from desktop_app.gui import plain
-from desktop_app.gui.models.columns import RIGHT_ALIGNED, Col, Row, cell_text
-from desktop_app.gui.models.progress_bar import bar_pixmap
+from desktop_app.gui.models.columns import RIGHT_ALIGNED, Col, Row, cell_text, state_icon
+from desktop_app.gui.models.progress_bar import DEFAULT_WIDTH, bar_pixmap
+from desktop_app.gui.theme import icons
+from desktop_app.i18n import _
+from desktop_app.jobs.model import JobState
 
 # After a removal, row lookups scan the ids this many times before the index is rebuilt.
 _SCANS_BEFORE_REINDEX = 64
+STATE_ICON_SIZE = 16
 # Roles as plain ints: converting a Qt enum costs more than the item itself.
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)
@@ -31,7 +35,7 @@ class JobTableModel(QStandardItemModel):
     def __init__(self, rows: dict[str, Row], columns: list[Col],
                  parent: QObject | None = None) -> None:
         super().__init__(0, len(columns), parent)
-        self.setHorizontalHeaderLabels([c.value for c in columns])
+        self.setHorizontalHeaderLabels([_(c.value) for c in columns])
         self._rows = rows
         self.columns = columns
         self._col = {c: i for i, c in enumerate(columns)}
@@ -40,6 +44,9 @@ class JobTableModel(QStandardItemModel):
         self._scans = 0
         self._incoming: list[str] = []
         self._dirty: tuple[int, int, int, int] | None = None  # rows, columns changed
+        self.bar_width = DEFAULT_WIDTH  # the Progress column's bars (set_bar_width)
+        # The state icons in the palette in force (drawn once each; redraw() forgets them).
+        self._state_icons: dict[JobState, QPixmap] = {}
         # Connected first, so the ids and cells are in place before any view's slots run.
         self.rowsInserted.connect(self._on_rows_inserted)
         self.rowsRemoved.connect(self._on_rows_removed)
@@ -120,6 +127,23 @@ class JobTableModel(QStandardItemModel):
         self._dirty = ((row_n, row_n, min(idx), max(idx)) if d is None else
                        (min(d[0], row_n), max(d[1], row_n), min(d[2], *idx), max(d[3], *idx)))
 
+    def set_bar_width(self, width: int) -> None:
+        """The Progress column is this wide now (in bar steps): its bars follow."""
+        if width != self.bar_width:
+            self.bar_width = width
+            self.redraw([Col.PROGRESS])
+
+    def redraw(self, columns: list[Col] | None = None) -> None:
+        """Draw the cells' pictures again (a new palette or bar width): the state icons
+        and the bars. One pass over the rows, on a rare event."""
+        cols = [c for c in (columns or [Col.FILE, Col.PROGRESS]) if c in self._col]
+        self._state_icons.clear()
+        bars_only = cols == [Col.PROGRESS]
+        for job_id in self._ids:
+            if not (bars_only and self._rows[job_id].percent is None):
+                self.rewrite(job_id, cols)
+        self.flush()
+
     def flush(self) -> None:
         """One dataChanged for every row changed since the last flush: each emit from
         Python can wait a switch interval for the GIL to come back."""
@@ -150,7 +174,14 @@ class JobTableModel(QStandardItemModel):
                 # The bar (with its "42 %") is the cell's picture; the text stays for
                 # screen readers and the tooltip.
                 pct = row.percent
-                item.setData(None if pct is None else bar_pixmap(pct), _DECORATION_ROLE)
+                item.setData(None if pct is None else bar_pixmap(pct, self.bar_width),
+                             _DECORATION_ROLE)
                 item.setData(text, _ACCESSIBLE_ROLE)
             else:
                 item.setText(text)  # a cell's display text is always painted as plain text
+                if is_file:  # the row's state at a glance (its words are in the Stage column)
+                    pix = self._state_icons.get(job.state)
+                    if pix is None:
+                        pix = icons.pixmap(state_icon(job.state), STATE_ICON_SIZE)
+                        self._state_icons[job.state] = pix
+                    item.setData(pix, _DECORATION_ROLE)

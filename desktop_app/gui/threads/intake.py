@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Qt, Signal
 
 from desktop_app.errors import AppError
+from desktop_app.i18n import _
 from desktop_app.jobs.api import JobManagerAPI
 from desktop_app.jobs.model import Job
 from desktop_app.media.formats import VIDEO_SUFFIXES, suffix_of
@@ -40,12 +41,12 @@ class IntakeResult:
     error: str = ""
 
     def summary(self) -> str:
-        parts = [f"{len(self.added)} added"]
+        parts = [_("{n} added").format(n=len(self.added))]
         skipped = []
         if self.not_video:
-            skipped.append(f"{self.not_video} skipped: not video files")
+            skipped.append(_("{n} skipped: not video files").format(n=self.not_video))
         if self.missing:
-            skipped.append(f"{self.missing} skipped: not found")
+            skipped.append(_("{n} skipped: not found").format(n=self.missing))
         text = ", ".join(parts + skipped)
         return f"{text}. {self.error}" if self.error else text
 
@@ -130,10 +131,11 @@ class FileIntake(QObject):
                         time.sleep(CHUNK_PAUSE_S)
                     result.added.extend(manager.add_files(videos[i:i + ADD_CHUNK], **opts))
         except AppError as err:
-            result.error = f"{err.message} ({err.code})"
+            result.error = f"{err.shown_message} ({err.code})"
         except Exception as exc:  # the worker boundary: log the bug, tell the user briefly
             log.exception("adding files failed")
-            result.error = f"Could not add the files: {type(exc).__name__} (UNEXPECTED_ERROR)"
+            result.error = _("Could not add the files: {error} (UNEXPECTED_ERROR)").format(
+                error=type(exc).__name__)
         self._emit.result.emit(result)
 
 

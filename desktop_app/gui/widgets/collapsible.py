@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.gui import plain
+from desktop_app.i18n import _
 
 
 class Collapsible(QWidget):
@@ -16,7 +17,8 @@ class Collapsible(QWidget):
         self.toggle.setCheckable(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.toggle.setAccessibleName(f"Show {title.lower()}")
+        self.toggle.setAccessibleName(title)
+        self.toggle.setAccessibleDescription(_("Show or hide the text below"))
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         self.text.setPlainText(text)

@@ -17,7 +17,24 @@ from desktop_app.gui import plain
 from desktop_app.gui.dialogs.error import ErrorInfo, details_text
 from desktop_app.gui.models.table_model import JobTableModel
 from desktop_app.gui.widgets.job_table import make_table
+from desktop_app.i18n import N_, _
 from desktop_app.jobs.model import Job
+
+# key, text (with its mnemonic), what it does, shortcut (active while the panel has focus)
+_ACTIONS = (
+    ("retry", N_("&Retry"), N_("Retry the selected jobs from the stage that failed"),
+     "Ctrl+Shift+R"),
+    ("retry_all", N_("Retry a&ll"), N_("Retry every failed job"), ""),
+    ("remove", N_("Re&move"), N_("Remove the selected jobs from the list"), "Del"),
+    ("reselect", N_("Re-&select file…"), N_("Point the job at the file where it is now"),
+     "Ctrl+L"),
+    ("details", N_("Show &details"), N_("The full technical record"), "Ctrl+I"),
+    ("copy", N_("&Copy details"), N_("Copy the technical record for support"), "Ctrl+C"),
+    ("bundle", N_("&Export support bundle…"), N_("A zip for support, secrets redacted"),
+     "Ctrl+E"),
+    ("open", N_("&Open file location"), N_("Show the file in the file manager"),
+     "Ctrl+Shift+L"),
+)
 
 
 class FailedPanel(QWidget):
@@ -33,35 +50,38 @@ class FailedPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self._get_job = get_job
-        self.view = make_table(model, "Failed jobs")
+        self.view = make_table(model, _("Failed jobs"),
+                               _("Jobs that need you: Enter shows what happened and what "
+                                 "to do"))
         for col, width in ((1, 80), (2, 170), (3, 400), (4, 70), (5, 150)):
             self.view.setColumnWidth(col, width)
         # A tool bar, not a row of push buttons: when the window is narrow the last
         # actions fold into its overflow menu instead of forcing a minimum width.
-        bar = QToolBar("Failed job actions", self)
-        bar.setAccessibleName("Failed job actions")
+        bar = QToolBar(_("Failed job actions"), self)
+        bar.setAccessibleName(_("Failed job actions"))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.buttons: dict[str, QToolButton] = {}
-        for key, text, tip, slot in (
-            ("retry", "&Retry", "Retry the selected jobs from the stage that failed", self._retry),
-            ("retry_all", "Retry a&ll", "Retry every failed job", self.retry_all_requested.emit),
-            ("remove", "Re&move", "Remove the selected jobs from the list", self._remove),
-            ("reselect", "Re-&select file…", "Point the job at the file where it is now", self._reselect),
-            ("details", "Show &details", "The full technical record", self._details),
-            ("copy", "&Copy details", "Copy the technical record for support", self.copy_details),
-            ("bundle", "&Export support bundle…", "A zip for support, secrets redacted", self._bundle),
-            ("open", "&Open file location", "Show the file in the file manager", self.open_location),
-        ):
-            action = QAction(text, self)
-            action.setToolTip(plain.tooltip(tip))
-            action.triggered.connect(lambda _=False, s=slot: s())
+        slots = {"retry": self._retry, "retry_all": self.retry_all_requested.emit,
+                 "remove": self._remove, "reselect": self._reselect, "details": self._details,
+                 "copy": self.copy_details, "bundle": self._bundle, "open": self.open_location}
+        for key, text, tip, keys in _ACTIONS:
+            action = QAction(_(text), self)
+            description = _(tip)
+            if keys:
+                # A tool button shows no mnemonic: each action has a shortcut instead,
+                # while the panel has the focus (the main toolbar's keys stay theirs).
+                action.setShortcut(QKeySequence(keys))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                description = f"{description} ({native})"
+            action.setToolTip(plain.tooltip(description))
+            action.triggered.connect(lambda _=False, s=slots[key]: s())
             bar.addAction(action)
+            self.addAction(action)  # its shortcut works from the table too
             button = bar.widgetForAction(action)
-            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setAccessibleName(_(text).replace("&", "").rstrip("…"))
+            button.setAccessibleDescription(description)
             self.buttons[key] = button  # type: ignore[assignment]
-        remove = self.buttons["remove"].defaultAction()
-        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -69,7 +89,8 @@ class FailedPanel(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         model.rowsInserted.connect(self._update_buttons)
         model.rowsRemoved.connect(self._update_buttons)
-        self.view.doubleClicked.connect(lambda _i: self._details())
+        # Enter or a double click (activation) shows what happened and what to do.
+        self.view.activated.connect(lambda _i: self._details())
         self._update_buttons()
 
     def selected_ids(self) -> list[str]:

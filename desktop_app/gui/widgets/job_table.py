@@ -7,14 +7,17 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 from desktop_app.gui.models.table_model import JobTableModel
 
 
-def make_table(model: JobTableModel, name: str) -> QTableView:
+def make_table(model: JobTableModel, name: str, description: str = "") -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setAccessibleName(name)
+    view.setAccessibleDescription(description)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the rows are read-only
     view.setAlternatingRowColors(True)
+    # Tab leaves the table (to the next control) instead of walking its cells.
+    view.setTabKeyNavigation(False)
     view.setShowGrid(False)
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
