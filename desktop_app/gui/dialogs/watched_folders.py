@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app.gui import plain
 from desktop_app.gui.dialogs.factory import Dialogs
+from desktop_app.i18n import N_, _
 from desktop_app.settings import Settings
 from desktop_app.watch.places import removable_places
 
-STATE_NOTES = {"absent": "not there now (unplugged?): watched again when it is back",
-               "scanning only": "no change events here: looked through every 30 s"}
+STATE_NOTES = {"absent": N_("not there now (unplugged?): watched again when it is back"),
+               "scanning only": N_("no change events here: looked through every 30 s")}
 
 
 class WatchedFoldersBox(QGroupBox):
@@ -43,45 +44,57 @@ class WatchedFoldersBox(QGroupBox):
                  states: dict[str, str] | None = None,
                  places: Callable[[], list[Path]] = removable_places,
                  parent: QWidget | None = None) -> None:
-        super().__init__("Watched folders", parent)
-        self.setAccessibleName("Watched folders")
+        super().__init__(_("Watched folders"), parent)
+        self.setAccessibleName(_("Watched folders"))
+        self.setAccessibleDescription(_("Folders whose new videos are queued by themselves"))
         self._dialogs = dialogs or Dialogs()
         self._states = states or {}
         self._places = places
         self.folders = QListWidget()
-        self.folders.setAccessibleName("Watched folders list")
-        self.folders.setToolTip(plain.tooltip(
-            "New videos in these folders (and their sub-folders) are queued once they stop "
-            "growing. Untick a folder to pause it."))
+        self.folders.setAccessibleName(_("Watched folders list"))
+        folders_tip = _("New videos in these folders (and their sub-folders) are queued once "
+                        "they stop growing. Untick a folder to pause it.")
+        self.folders.setAccessibleDescription(folders_tip)
+        self.folders.setToolTip(plain.tooltip(folders_tip))
         for path, paused in settings.watched():
             self._add_row(path, paused)
-        self.add_button = QPushButton("&Add folder…")
-        self.add_button.setAccessibleName("Add folder")
+        self.add_button = QPushButton(_("&Add folder…"))
+        self.add_button.setAccessibleName(_("Add folder"))
+        self.add_button.setAccessibleDescription(_("Choose a folder to watch"))
         self.add_button.clicked.connect(self._add_folder)
         self.card_button = QToolButton()
-        self.card_button.setText("Add &card or drive")
-        self.card_button.setAccessibleName("Add card or drive")
+        self.card_button.setText(_("Add &card or drive"))
+        self.card_button.setAccessibleName(_("Add card or drive"))
+        self.card_button.setAccessibleDescription(
+            _("Watch a camera card or drive that is plugged in now"))
         self.card_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.card_menu = QMenu(self.card_button)
         self.card_menu.aboutToShow.connect(self._fill_card_menu)
         self.card_button.setMenu(self.card_menu)
-        self.pause_button = QPushButton("&Pause")
-        self.pause_button.setAccessibleName("Pause or resume folder")
+        self.pause_button = QPushButton(_("&Pause"))
+        self.pause_button.setAccessibleName(_("Pause or resume folder"))
+        self.pause_button.setAccessibleDescription(
+            _("Stop or start queueing new videos from the selected folder"))
         self.pause_button.clicked.connect(self._toggle_pause)
-        self.remove_button = QPushButton("&Remove")
-        self.remove_button.setAccessibleName("Remove folder")
+        self.remove_button = QPushButton(_("&Remove"))
+        self.remove_button.setAccessibleName(_("Remove folder"))
+        self.remove_button.setAccessibleDescription(
+            _("Stop watching the selected folder; its jobs stay in the queue"))
         self.remove_button.clicked.connect(self._remove)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.card_button, self.pause_button,
                        self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.metered_check = QCheckBox("Pause uploads on a &metered connection")
+        self.metered_check = QCheckBox(_("Pause uploads on a &metered connection"))
         self.metered_check.setChecked(settings.pause_on_metered)
-        self.metered_check.setToolTip(plain.tooltip(
-            "On a connection you pay by the byte (a phone's hotspot) uploads wait; they "
-            "continue where they stopped on another network."))
-        self.awake_check = QCheckBox("Keep the computer a&wake while uploading")
+        metered_tip = _("On a connection you pay by the byte (a phone's hotspot) uploads wait; "
+                        "they continue where they stopped on another network.")
+        self.metered_check.setAccessibleDescription(metered_tip)
+        self.metered_check.setToolTip(plain.tooltip(metered_tip))
+        self.awake_check = QCheckBox(_("Keep the computer a&wake while uploading"))
+        self.awake_check.setAccessibleDescription(
+            _("The computer does not go to sleep while uploads run"))
         self.awake_check.setChecked(settings.keep_awake)
         layout = QVBoxLayout(self)
         layout.addWidget(self.folders)
@@ -102,7 +115,8 @@ class WatchedFoldersBox(QGroupBox):
         item.setData(Qt.ItemDataRole.UserRole, path)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Unchecked if paused else Qt.CheckState.Checked)
-        note = STATE_NOTES.get(self._states.get(path, ""))
+        note = _(STATE_NOTES[state]) if (state := self._states.get(path, "")) in STATE_NOTES \
+            else None
         item.setToolTip(plain.tooltip(f"{path}\n{note}" if note else path))
         self.folders.addItem(item)
         self.folders.setCurrentItem(item)
@@ -132,7 +146,7 @@ class WatchedFoldersBox(QGroupBox):
             action.triggered.connect(lambda _=False, p=str(place): self._add_row(p))
             self.card_menu.addAction(action)
         if not places:
-            none = QAction("No card or drive is plugged in", self.card_menu)
+            none = QAction(_("No card or drive is plugged in"), self.card_menu)
             none.setEnabled(False)
             self.card_menu.addAction(none)
 
@@ -153,7 +167,7 @@ class WatchedFoldersBox(QGroupBox):
         self.pause_button.setEnabled(item is not None)
         self.remove_button.setEnabled(item is not None)
         resume = item is not None and item.checkState() is Qt.CheckState.Unchecked
-        self.pause_button.setText("Res&ume" if resume else "&Pause")
+        self.pause_button.setText(_("Res&ume") if resume else _("&Pause"))
 
     def apply_to(self, settings: Settings) -> Settings:
         return replace(settings, watched_folders=self.paths(), paused_folders=self.paused(),

@@ -12,15 +12,16 @@ from PySide6.QtWidgets import QTableView
 
 from desktop_app.gui import plain
 from desktop_app.gui.models.table_model import JobTableModel
+from desktop_app.i18n import _
 from desktop_app.jobs.model import Job
 
 
 class UploadAgainAction(QAction):
     def __init__(self, view: QTableView, get_job: Callable[[str], Job | None],
                  on_trigger: Callable[[list[str]], None]) -> None:
-        super().__init__("&Upload again anyway", view)
-        self.setToolTip(plain.tooltip("The server already has this video's bytes: upload "
-                                      "the file again all the same"))
+        super().__init__(_("&Upload again anyway"), view)
+        self.setToolTip(plain.tooltip(_("The server already has this video's bytes: upload "
+                                        "the file again all the same")))
         self._view, self._get_job = view, get_job
         view.addAction(self)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
