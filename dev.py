@@ -131,6 +131,8 @@ def needs(command: str) -> list[Need]:
                  "xvfb", "xorg-x11-server-Xvfb", "xorg-server-xvfb", bool(tool("xvfb-run"))),
             Need("xauth (xvfb-run needs it)", "xauth", "xorg-x11-xauth", "xorg-xauth",
                  bool(tool("xauth"))),
+            Need("ip (the fault tests put a server in its own network namespace)", "iproute2",
+                 "iproute", "iproute2", bool(tool("ip"))),
         ]
     if debian:  # a package listed twice (two sonames in one package) is one need
         out = list({n.debian: n for n in out}.values())

@@ -23,6 +23,9 @@ class Settings:
     bandwidth_limit_kbps: int = 0  # 0: unlimited
     chunk_size_mib: int = 8
     start_minimized: bool = False
+    # a batch waiting for the server with no progress at all gives up after this (0: never;
+    # the window waits for ever by default, the CLI's --give-up-after defaults to 300 s)
+    give_up_after_s: int = 0
 
     def clamped(self) -> Settings:
         self.parallel_uploads = min(4, max(1, int(self.parallel_uploads)))
@@ -30,6 +33,7 @@ class Settings:
         self.retry_attempts = min(5, max(3, int(self.retry_attempts)))
         self.bandwidth_limit_kbps = max(0, int(self.bandwidth_limit_kbps))
         self.chunk_size_mib = min(256, max(1, int(self.chunk_size_mib)))
+        self.give_up_after_s = max(0, int(self.give_up_after_s))
         return self
 
 

@@ -8,6 +8,7 @@ v1  jobs, with the last error inline (error_code, error_message).
 v2  failure records and event history in their own tables (every failure kept,
     with request id, status and attempts); resumable-upload and integrity columns.
 v3  jobs.runner: which manager instance runs the job (see ownership.py).
+v4  failures.field: the field a MISSING_FIELD names (its advice names the option to use).
 """
 
 from __future__ import annotations
@@ -100,8 +101,12 @@ V3 = """
 ALTER TABLE jobs ADD COLUMN runner TEXT;
 """
 
+V4 = """
+ALTER TABLE failures ADD COLUMN field TEXT;
+"""
+
 Step = tuple[str, Callable[[sqlite3.Connection], None] | None]
-MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None)]
+MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None), (V4, None)]
 LATEST = len(MIGRATIONS)
 
 

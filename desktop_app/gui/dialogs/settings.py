@@ -1,4 +1,5 @@
-"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size."""
+"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size,
+how long to wait for a server that is down before giving up."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ class SettingsDialog(QDialog):
         # the contract: a server's own chunk size hint wins (the built-in server's is 32 MiB)
         self.chunk_spin.setToolTip("Used with servers that do not suggest a chunk size; "
                                    "the server's suggestion wins.")
+        # minutes here, seconds in the settings; 0 ("Never"): wait for the server for ever
+        self.give_up_spin = _spin(0, 24 * 60, (s.give_up_after_s + 59) // 60,
+                                  "Give up waiting for the server after", " min",
+                                  special="Never")
+        self.give_up_spin.setToolTip("While the server is down or unreachable, uploads wait "
+                                     "for it and continue when it is back. With a time set, "
+                                     "they fail after that long with no progress at all.")
         self.minimized_check = QCheckBox("Start &minimized")
         self.minimized_check.setChecked(s.start_minimized)
         form = QFormLayout()
@@ -66,11 +74,12 @@ class SettingsDialog(QDialog):
         form.addRow("Retry &attempts:", self.attempts_spin)
         form.addRow("&Bandwidth limit:", self.bandwidth_spin)
         form.addRow("&Chunk size (if the server suggests none):", self.chunk_spin)
+        form.addRow("&Give up waiting for the server after:", self.give_up_spin)
         form.addRow("", self.minimized_check)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(plain.label("A new server URL or parallelism applies on next start.",
-                                     selectable=False))
+        layout.addWidget(plain.label("A new server URL, parallelism or give-up time applies "
+                                     "on next start.", selectable=False))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -88,5 +97,6 @@ class SettingsDialog(QDialog):
             retry_attempts=self.attempts_spin.value(),
             bandwidth_limit_kbps=self.bandwidth_spin.value(),
             chunk_size_mib=self.chunk_spin.value(),
+            give_up_after_s=self.give_up_spin.value() * 60,
             start_minimized=self.minimized_check.isChecked(),
         ).clamped()

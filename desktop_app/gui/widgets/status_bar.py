@@ -72,10 +72,11 @@ class StatusBar(QStatusBar):
             return self.start_error or "Starting…"
         ev = self.connection
         if ev.state is ConnectionState.UNAVAILABLE:
-            text = "Server unavailable — circuit open"
+            # an outage is a wait, not a failure: uploads continue once the server answers
+            text = "Waiting for the server"
             if ev.next_probe_at is not None:
                 left = int(round(ev.next_probe_at - time.time()))
-                text += f", next probe in {left} s" if left > 0 else ", probing now"
+                text += f" — next try in {left} s" if left > 0 else " — trying now"
             return text
         if ev.state is ConnectionState.RETRYING:
             return "Retrying — the server had a problem"
