@@ -25,6 +25,7 @@ from desktop_app.errors import (
     SIGN_IN_CODES,
     AppError,
     advice,
+    unexpected,
 )
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.control import Control
@@ -72,8 +73,8 @@ class FailureHandler:
                     and job.reupload_count < 1:
                 self._upload_again(job_id, job.reupload_count)
                 return
-        except AppError as store_err:  # the store could not record the wait: a full disk
-            err = store_err.with_context(file=job.path, stage=stage)
+        except Exception as exc:  # the store could not record the wait (a full disk...)
+            err = _as_error(exc).with_context(file=job.path, stage=stage)
         self.fail(job_id, err, attempts=int(err.extra.get("attempts") or max(1, job.attempts)))
 
     def give_up(self, job_id: str) -> None:
@@ -101,7 +102,8 @@ class FailureHandler:
     def settle(self, job_id: str, target: JobState, note: str | None, **kw: Any) -> None:
         try:
             moved = self.life.try_move(job_id, target, note=note, **kw)
-        except AppError as err:  # the store cannot write (a full disk)
+        except Exception as exc:  # the store cannot write (a full disk, a locked database)
+            err = _as_error(exc)
             log.error("job %s could not be recorded as %s: %s", job_id, target, err,
                       extra={"job_id": job_id, **error_fields(err)})
             record = kw.get("failure")
@@ -125,3 +127,7 @@ class FailureHandler:
                           "it again", stage=Stage.UPLOAD, upload_url=None, video_id=None,
                           server_sha256=None, reupload_count=reuploads + 1,
                           idempotency_key=str(uuid.uuid4()))
+
+
+def _as_error(exc: BaseException) -> AppError:
+    return exc if isinstance(exc, AppError) else unexpected(exc)
