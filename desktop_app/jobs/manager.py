@@ -290,7 +290,9 @@ class JobManager:
 
     def retry(self, job_id: str) -> None:
         """From the stage that failed, original parameters; a stored upload URL means
-        the upload continues from the server's offset."""
+        the upload continues from the server's offset. Waiting for the server starts
+        afresh: the user asked for another go, it does not give up at once."""
+        self.progress.progress()
         self.life.requeue(job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0)
 
     def retry_all_failed(self) -> int:
@@ -336,6 +338,7 @@ class JobManager:
         self.waits.sign_in_completed()
 
     def probe_now(self) -> None:
+        self.progress.progress()  # "Retry now": a fresh give-up deadline, as for a retry
         self.backend.probe_now()
         self.waits.wake_waiting_server()
 

@@ -137,8 +137,9 @@ def test_reset_at_half_keeps_what_arrived_and_resends_almost_nothing(server, fau
     proxy.reset_after(25 * MiB)
     video = upload(client, local, on_upload_url=saved.append, on_attempt=attempts.append)
     assert proxy.reset_done.is_set()
-    # the cut PATCH's bytes were kept: progress, not a failed attempt (nothing to wait for)
-    assert attempts == []
+    # the cut PATCH's bytes were kept: progress, not a failed attempt (at most one, when the
+    # client's HEAD overtook the server noticing the cut; the retry's HEAD sees them)
+    assert [a.error_code for a in attempts] in ([], ["CONNECTION_RESET"])
     resent = proxy.bytes_up - start - local.stat().st_size
     assert 0 < resent <= 1 * MiB + 64 * 1024  # what was in flight (+ request headers)
     assert len(saved) == 1 and video.sha256 == sha256(local)

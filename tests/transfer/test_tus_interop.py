@@ -74,7 +74,7 @@ def test_reset_at_half_keeps_what_the_server_stored(tus_node_server, fault_proxy
                          on_attempt=attempts.append)
         result = up.upload(str(local))
     assert proxy.reset_done.is_set() and proxy.resets == 1
-    assert attempts == []
+    assert [a.error_code for a in attempts] in ([], ["CONNECTION_RESET"])  # see the other
     resent = proxy.bytes_up - local.stat().st_size
     assert 0 < resent <= 1 * MiB + 64 * 1024  # what was in flight, plus request headers
     # the client also counts what died in the socket buffers with the reset
