@@ -133,7 +133,7 @@ def needs(command: str) -> list[Need]:
                  bool(tool("xauth"))),
             Need("dbus-daemon (the sleep-inhibitor tests start their own session bus)",
                  "dbus-daemon", "dbus-daemon", "dbus", bool(tool("dbus-daemon"))),
-            Need("ip (the network-monitor test adds a default route in a namespace)",
+            Need("ip (network namespaces: the fault tests' silent link, the network-monitor test)",
                  "iproute2", "iproute", "iproute2", bool(tool("ip"))),
         ]
     if debian:  # a package listed twice (two sonames in one package) is one need

@@ -9,7 +9,8 @@
 
 Exit codes: 0 all ok, 1 any file failed, 2 usage error. Commands never let a
 traceback reach the user for bad input; an unexpected bug is reported as one
-line with UNEXPECTED_ERROR and logged in full.
+line with UNEXPECTED_ERROR and logged in full. A closed stdout (``jobs --json |
+head -1``) ends a command quietly, with 141 (as a program killed by SIGPIPE).
 
 The command modules import only argparse-level code; heavy modules (cv2, Qt, httpx,
 the server) load inside ``run``, so ``--help`` and the window start fast.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,3 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Interrupted; unfinished jobs resume next time."), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _stdout_closed() -> int:
+    """The reader of our output went away (``| head -1``): stop without a word. Later
+    writes, and the flush at exit, go to /dev/null instead of raising again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (embedded, tests): nothing to flush
+        pass
+    return 141

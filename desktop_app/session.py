@@ -19,7 +19,9 @@ all build the core here, so they pick the server, build the client and sign in a
 * sign-in: a token (used as is), else username + password, else the embedded backend's
   local user, else the tokens stored for the username; when none works the CLI fails
   with AUTH_REQUIRED (``require_sign_in``) and the window asks;
-* manager: pool sizes, default user and default session from settings;
+* manager: pool sizes, default user and default session, and how long a batch waits for
+  the server with no progress before it gives up, from settings (the CLI passes its
+  ``--give-up-after``);
 * hands-off (``start_hands_off``, ``watch``): the OS's network and sleep behind
   ``system/api.py`` (``OsHooks``: the window hands in Qt's network monitor, the CLI gets
   netlink), reacted to by ``jobs/handsoff.py``; watched folders (``watch/``) fed to the
@@ -43,6 +45,7 @@ from desktop_app import settings as settings_mod
 from desktop_app.errors import AppError
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
+from desktop_app.jobs.giveup import patiently
 from desktop_app.jobs.handsoff import HandsOff
 from desktop_app.jobs.known import Request
 from desktop_app.jobs.manager import JobManager
@@ -99,6 +102,8 @@ class Options:
     chunk_size: int | None = None  # tus chunk size in bytes (a server's hint wins)
     limit_kbps: int | None = None
     require_sign_in: bool = False  # CLI: AUTH_REQUIRED now; the window asks later
+    # CLI: a sign-in that meets an outage tries again for this long, as the jobs wait
+    give_up_after_s: float | None = None
 
 
 def job_store(path: str | Path | None = None) -> JobStore:
@@ -160,7 +165,8 @@ class Session:
             "analysis_workers": self.settings.parallel_analyses or None,
             "upload_workers": self.settings.parallel_uploads,
             "default_user_id": self.settings.default_user_id,
-            "default_session_id": self.settings.default_session_id, **overrides}
+            "default_session_id": self.settings.default_session_id,
+            "give_up_after_s": self.settings.give_up_after_s or None, **overrides}
         self._front_end = on_event
         self._manager = JobManager(self.store, self.backend, on_event=self._dispatch,
                                    server_key=self.server_key, interactive=interactive,
@@ -320,7 +326,8 @@ def _sign_in(client: BackendClient, settings: Settings, options: Options,
         if not username:
             raise AppError("MISSING_FIELD", "--password-stdin needs --username",
                            field="username", message="A username is needed to sign in.")
-        client.sign_in(username, options.password)
+        password = options.password
+        patiently(lambda: client.sign_in(username, password), options.give_up_after_s)
         return username
     if embedded is not None:  # the local user of the backend we run
         add_secret(embedded.password)

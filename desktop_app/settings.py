@@ -33,6 +33,9 @@ class Settings:
     pause_on_metered: bool = False
     keep_awake: bool = True
     language: str = ""  # "" follows the system; else one of i18n.LANGUAGES ("de", "es", "en")
+    # a batch waiting for the server with no progress at all gives up after this (0: never;
+    # the window waits for ever by default, the CLI's --give-up-after defaults to 300 s)
+    give_up_after_s: int = 0
 
     def clamped(self) -> Settings:
         self.parallel_uploads = min(4, max(1, int(self.parallel_uploads)))
@@ -46,6 +49,7 @@ class Settings:
         self.watch_settle_s = min(600.0, max(1.0, float(self.watch_settle_s)))
         self.pause_on_metered = bool(self.pause_on_metered)
         self.keep_awake = bool(self.keep_awake)
+        self.give_up_after_s = max(0, int(self.give_up_after_s))
         return self
 
     def watched(self) -> list[tuple[str, bool]]:

@@ -21,6 +21,18 @@ def immediate(db: sqlite3.Connection, lock: threading.Lock | threading.RLock) ->
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)  # e.g. a full disk: SQLite may keep the transaction open; end it
+            raise
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:  # nothing left to roll back (SQLite already did)
+            pass

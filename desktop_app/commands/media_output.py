@@ -36,7 +36,8 @@ def _record(path: str, stage: str, work: Callable[[str, argparse.Namespace], dic
                 "hint": None, **{k: v for k, v in data.items() if k != "file"}}
     failure = err.to_dict()
     return {"file": path, "ok": False, "status": "failed", "error_code": err.code, "error": err.message,
-            "hint": err.hint, "detail": failure["detail"], "stage": err.stage, "field": err.field}
+            "hint": err.cli_hint, "detail": failure["detail"], "stage": err.stage,
+            "field": err.field}
 
 
 def _human(record: dict[str, Any], analyze: bool) -> str:

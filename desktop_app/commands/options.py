@@ -29,6 +29,14 @@ def attempts(text: str) -> int:
 
 
 TOKEN_ENV = "VIDEO_UPLOADER_TOKEN"
+GIVE_UP_AFTER_S = 300  # the commands' default; the window's is never (settings.py)
+
+
+def add_give_up(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--give-up-after", type=positive_int, default=GIVE_UP_AFTER_S,
+                   metavar="SECONDS",
+                   help="while the server is down or unreachable, jobs wait for it; give up "
+                   "after this long with no progress at all (default %(default)s)")
 
 
 def add_sign_in(p: argparse.ArgumentParser) -> None:
@@ -81,6 +89,7 @@ def session_options(args: argparse.Namespace, **overrides: Any) -> Options:
         "server": args.server, "username": args.username, "password": read_password(args),
         "token": read_token(args), "attempts": getattr(args, "attempts", None),
         "chunk_size": getattr(args, "chunk_size", None),
-        "limit_kbps": getattr(args, "limit_kbps", None), "require_sign_in": True}
+        "limit_kbps": getattr(args, "limit_kbps", None), "require_sign_in": True,
+        "give_up_after_s": getattr(args, "give_up_after", None)}
     values.update(overrides)
     return Options(**values)

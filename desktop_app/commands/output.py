@@ -6,6 +6,9 @@ One line per file on stdout (``--json``: one JSON object, ``{"file", "ok", "job_
 sent) and, for ``upload``, ``resumed`` or ``already_stored``);
 progress on stderr in text mode. A catalogue error becomes a line per file, a bug one
 UNEXPECTED_ERROR line (its traceback in the log), never a traceback on the terminal.
+Hints are the catalogue's command-line advice (``errors.advice(cli=True)``: "run `retry
+--all-failed`", never the window's buttons). A closed stdout (``jobs --json | head -1``)
+ends the command quietly (``cli.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import locale_format
-from desktop_app.errors import AppError, shown_hint, shown_message, unexpected
+from desktop_app.errors import (
+    SERVER_WAIT_CODES,
+    AppError,
+    advice,
+    shown_hint,
+    shown_message,
+    unexpected,
+)
 from desktop_app.i18n import _
 from desktop_app.jobs.model import (
     STATE_LABELS,
@@ -67,18 +77,24 @@ def human_line(record: dict[str, Any]) -> str:
 def error_record(file: str, err: AppError) -> dict[str, Any]:
     return {"file": file, "ok": False, "job_id": None, "video_id": None, "sha256": None,
             "bytes": None, "attempts": 0, "status": "failed", "error_code": err.code,
-            "error": err.message, "hint": err.hint, "request_id": err.request_id}
+            "error": err.message, "request_id": err.request_id,
+            # a command ends here: an outage it met is one it gave up waiting out
+            "hint": advice(err.code, cli=True, field=err.field,
+                           gave_up=err.code in SERVER_WAIT_CODES)}
 
 
 def job_record(store: JobStore, job: Job, file: str | None = None, **extra: Any) -> dict[str, Any]:
     retries = sum(1 for h in store.history(job.job_id) if h["kind"] == "attempt")
     f = job.failure
+    # a failed job with a code it would wait on has given up waiting (jobs/waits.py)
+    hint = advice(f.error_code, cli=True, field=f.field,
+                  gave_up=f.error_code in SERVER_WAIT_CODES) if f else None
     return {"file": file or job.path, "ok": job.state is S.DONE, "job_id": job.job_id,
             "video_id": job.video_id, "sha256": job.server_sha256 or job.sha256,
             "bytes": job.size if job.size >= 0 else None,
             "attempts": max(1 + retries, f.attempts if f else 0), "status": job.state.value,
             "error_code": f.error_code if f else None, "error": f.message if f else None,
-            "hint": f.hint if f else None, "request_id": f.request_id if f else None,
+            "hint": hint, "request_id": f.request_id if f else None,
             "already_on_server": job.already_on_server, **extra}
 
 
@@ -130,6 +146,8 @@ def guard(args: argparse.Namespace, files: list[str], fn: Callable[[], int]) -> 
         return int(fn())
     except AppError as err:
         failure = err
+    except BrokenPipeError:
+        raise  # stdout was closed: nothing to print to (cli.py ends quietly)
     except Exception as exc:
         log.exception("unexpected error in the %s command", args.command)
         failure = unexpected(exc)
@@ -139,11 +157,14 @@ def guard(args: argparse.Namespace, files: list[str], fn: Callable[[], int]) -> 
 
 
 def run_until_idle(manager: JobManager, ids: set[str], retry_ids: Iterable[str] = ()) -> None:
-    """Run these jobs (retrying ``retry_ids``) until each is finished or waiting."""
+    """Run these jobs (retrying ``retry_ids``) until each is finished or paused. The wait
+    ends too once nothing has moved for far past the give-up deadline: the jobs still
+    unfinished then are stuck, and fail with the cause they met, rather than hang."""
     try:
         manager.start(resume_only=ids)
         for job_id in retry_ids:
             manager.retry(job_id)
-        manager.wait_idle(ids)
+        if not manager.wait_idle(ids):
+            manager.give_up(ids)
     finally:  # also on Ctrl-C: running stages stop and their jobs stay queued
         manager.shutdown()

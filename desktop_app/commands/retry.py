@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_app.commands.options import add_sign_in
+from desktop_app.commands.options import add_give_up, add_sign_in
 from desktop_app.i18n import _
 
 
@@ -18,6 +18,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--all-failed", action="store_true")
     add_sign_in(p)
+    add_give_up(p)
     p.add_argument("job_ids", nargs="*", metavar="JOB_ID")
     p.set_defaults(run=run, usage_error=usage_error)
 
@@ -72,12 +73,12 @@ def _retry(args: argparse.Namespace) -> int:
                       session_options(args, server=args.server or servers.pop()))
     try:
         manager = session.open_manager(on_event=progress_printer(args), interactive=False,
-                                       store=store)
+                                       store=store, give_up_after_s=args.give_up_after)
         ids = {j.job_id for j in targets}
         run_until_idle(manager, ids, ids)
         failed = 0
         for job in targets:
-            now = store.get(job.job_id)
+            now = manager.get(job.job_id)
             record = job_record(store, now) if now else {}
             failed += not record.get("ok")
             print_record(args, record)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_app.commands.options import add_sign_in, attempts, positive_int
+from desktop_app.commands.options import add_give_up, add_sign_in, attempts, positive_int
 
 
 def add_parser(sub: Any) -> None:
@@ -32,6 +32,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--attempts", type=attempts, help="retry attempts per request (3-5)")
     p.add_argument("--chunk-size", type=positive_int, help="tus chunk size in bytes")
     p.add_argument("--limit-kbps", type=positive_int, help="bandwidth limit in KiB/s")
+    add_give_up(p)
     p.add_argument("--force", action="store_true", help="upload again even if already stored")
     p.add_argument("--watch", action="append", default=[], metavar="DIR",
                    help="queue the videos that settle in DIR (recursively) until interrupted "
@@ -82,7 +83,8 @@ def _upload(args: argparse.Namespace) -> int:
 
     session = connect(settings_mod.load(), session_options(args))
     try:
-        manager = session.open_manager(on_event=progress_printer(args), interactive=False)
+        manager = session.open_manager(on_event=progress_printer(args), interactive=False,
+                                       give_up_after_s=args.give_up_after)
         session.start_hands_off()  # network back: retry now; the machine kept awake
         request = Request(args.user_id, args.session, args.session_title, args.recorded_at)
         added = manager.submit(args.files, request, force=args.force)  # committed first
@@ -96,7 +98,7 @@ def _upload(args: argparse.Namespace) -> int:
             elif entry.already_stored and entry.job is not None:
                 record = job_record(manager.store, entry.job, entry.file, already_stored=True)
             else:
-                job = manager.store.get(entry.job.job_id) if entry.job else None
+                job = manager.get(entry.job.job_id) if entry.job else None
                 record = job_record(manager.store, job, entry.file,
                                     resumed=entry.known) if job else {}
             failed += not record.get("ok")

@@ -43,6 +43,13 @@ class Backend:
 
         self.client.breakers.on_event = on_event
 
+    def set_progress_listeners(self, *, stored: Callable[[], None],
+                               answered: Callable[[], None]) -> None:
+        """``stored()`` whenever the server confirms more bytes of an upload (or a whole
+        one), ``answered()`` on every request it answered successfully."""
+        self.client.on_stored = lambda _offset: stored()
+        self.client.breakers.on_success = answered
+
     def check_file_type(self, path: str, cancel: CancelToken) -> None:
         """Refuse a type the server does not accept (``GET /config``'s allowed_extensions)
         before any work is spent on the file. A server that cannot say now is asked

@@ -4,8 +4,13 @@ A stored job is "this file" when path, size, mtime and server match (the file's
 identity, ``files.FileIdentity``) and it asks for the same upload
 (``same_request``). Then, whichever front end added the file:
 
-* a job already DONE is reported as stored, and nothing is sent again;
-* a FAILED or CANCELLED one is retried from the stage that failed, a PAUSED one resumed;
+* a job already DONE is reported as stored, and nothing is sent again, once the server
+  confirms it still has the video (``still_stored``: one request); a video the server
+  no longer has is uploaded again by the same job, and one the server cannot tell about
+  now is checked again through the pipeline (``run_again``);
+* a FAILED or CANCELLED one is retried from the stage that failed, with what this
+  request adds that the job lacked (``corrections``: the user id whose absence failed
+  it), a PAUSED one resumed;
 * one still queued, running or waiting simply goes on.
 
 ``force`` (the CLI's ``--force``) skips the lookup: the file is uploaded anew.
@@ -13,10 +18,15 @@ identity, ``files.FileIdentity``) and it asks for the same upload
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import AppError
-from desktop_app.jobs.model import Job, JobState
+from desktop_app.jobs.model import Job, JobState, Stage
+
+if TYPE_CHECKING:
+    from desktop_app.transfer.client import BackendClient
 
 S = JobState
 
@@ -69,3 +79,39 @@ def known_job(jobs: list[Job], request: Request, user: str | None, session: str)
     this request continues: a DONE one first, else the newest asking for the same upload."""
     same = [j for j in jobs if same_request(j, request, user, session)]
     return next((j for j in same if j.state is S.DONE), same[0] if same else None)
+
+
+def still_stored(job: Job, client: BackendClient) -> bool | None:
+    """Does the server still have this done job's video, with its bytes? One request, no
+    retries: True, False (gone, or other bytes), or None when the server cannot say now."""
+    if not job.video_id:
+        return False
+    try:
+        video = client.find_video(job.video_id)
+    except AppError:
+        return None
+    if video is None:
+        return False
+    expected = job.server_sha256 or job.sha256
+    return not (video.sha256 and expected and video.sha256.lower() != expected.lower())
+
+
+def run_again(job: Job, stored: bool | None) -> dict[str, Any]:
+    """The changes that put a done job back to work: the upload again, from zero, when
+    the server no longer has its video (``stored`` False); otherwise (it could not say)
+    the processing stage, whose first request asks for the video again (a video gone by
+    then is uploaded again there, ``failures.py``)."""
+    if stored is None:
+        return {"stage": Stage.PROCESS, "attempts": 0}
+    return {"stage": Stage.UPLOAD, "upload_url": None, "video_id": None, "server_sha256": None,
+            "bytes_sent": 0, "attempts": 0, "reupload_count": 0,
+            "idempotency_key": str(uuid.uuid4())}  # the old key would replay the gone video
+
+
+def corrections(job: Job, request: Request) -> dict[str, Any]:
+    """What a retry takes from the request that re-added the file: a field the job lacks
+    (it failed MISSING_FIELD for it) and the request now gives. Only before the upload
+    is made: a stored video keeps the fields it was made with."""
+    if job.video_id is None and not job.user_id and request.user_id:
+        return {"user_id": request.user_id}
+    return {}

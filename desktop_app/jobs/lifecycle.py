@@ -9,6 +9,10 @@ object, handed to them when the manager is built; none of them reaches into anot
   uploads are held for sign-in, an upload or processing job parks in WAITING_SIGN_IN.
 * ``control_for`` / ``release``: the ``Control`` of a running stage; ``stop`` asks it
   to pause or cancel, or moves a job no worker holds at once.
+* ``fail_unrecorded``: a job failed but the store could not record it (a full disk): it is
+  failed for this run in memory (``get`` and ``wait_finished`` see it), the store keeps
+  where it was, so the next run continues it. Nothing is left in limbo.
+* ``wait_finished`` ends on its timeout or when ``stalled()`` says nothing moves any more.
 """
 
 from __future__ import annotations
@@ -16,13 +20,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.batch import Batch
 from desktop_app.jobs.control import Control
-from desktop_app.jobs.model import Event, Job, JobChanged, JobState, Stage
+from desktop_app.jobs.model import (
+    Event,
+    FailureRecord,
+    Job,
+    JobChanged,
+    JobProgress,
+    JobState,
+    Stage,
+)
 from desktop_app.jobs.pools import StagePool
 from desktop_app.jobs.store import IllegalTransition, JobStore
 
@@ -33,11 +46,18 @@ _HELD_FOR_SIGN_IN = (Stage.UPLOAD, Stage.PROCESS)
 
 
 class Lifecycle:
-    def __init__(self, store: JobStore, on_event: EventCallback | None, *, runner: str) -> None:
+    def __init__(self, store: JobStore, on_event: EventCallback | None, *, runner: str,
+                 on_progress: Callable[[], None] | None = None,
+                 on_activity: Callable[[], None] | None = None) -> None:
         self.store = store
         self.runner = runner  # this process's claim on the jobs it runs (ownership.py)
         self.batch = Batch()
         self._on_event = on_event or (lambda event: None)
+        # work moving on (a next stage, a job done, frames decoded), and upload bytes on
+        # their way (activity, not yet progress): giveup.py
+        self._on_progress = on_progress or (lambda: None)
+        self._on_activity = on_activity or (lambda: None)
+        self._unrecorded: dict[str, Job] = {}  # failed, but the store could not say so
         self._lock = threading.RLock()
         self._controls: dict[str, Control] = {}
         # pause/cancel asked of a running stage: outlives that stage, so a stage that
@@ -51,22 +71,48 @@ class Lifecycle:
     # ---- events and moves -------------------------------------------------------------
 
     def emit(self, event: Event) -> None:
+        if isinstance(event, JobProgress):
+            (self._on_activity if event.stage is Stage.UPLOAD else self._on_progress)()
         try:
             self._on_event(event)
         except Exception:
             log.exception("event callback failed for %s", type(event).__name__)
 
     def move(self, job_id: str, to: JobState, **kw: Any) -> Job:
-        """Move the job (raises ``IllegalTransition`` when its state forbids it)."""
+        """Move the job (raises ``IllegalTransition`` when its state forbids it, and
+        ``AppError`` LOCAL_DISK_FULL when the store cannot write)."""
         job = self.store.transition(job_id, to, **kw)
+        if to is S.DONE or (kw.get("stage") is not None and not to.finished):
+            self._on_progress()  # on to the next stage (a wake-up to try again is not)
         self.emit(JobChanged(job))
-        if to.finished or to is S.PAUSED:
+        self._ended(job)
+        return job
+
+    def _ended(self, job: Job) -> None:
+        if job.state.finished or job.state is S.PAUSED:
             with self._finished:
                 self._finished.notify_all()
             alert = self.batch.moved(job)
             if alert is not None:
                 self.emit(alert)
-        return job
+
+    def fail_unrecorded(self, job_id: str, failure: FailureRecord) -> None:
+        """The job failed but the store cannot record it: failed for this run (in memory),
+        announced like any failure; the store keeps its last state for the next run."""
+        stored = self.store.get(job_id)
+        if stored is None:
+            return
+        job = replace(stored, state=S.FAILED, failure=failure)
+        with self._lock:
+            self._unrecorded[job_id] = job
+        self.emit(JobChanged(job))
+        self._ended(job)
+
+    def get(self, job_id: str) -> Job | None:
+        """The job as this run knows it: the store's, or its unrecorded failure."""
+        with self._lock:
+            unrecorded = self._unrecorded.get(job_id)
+        return unrecorded or self.store.get(job_id)
 
     def try_move(self, job_id: str, to: JobState, **kw: Any) -> Job | None:
         """``move``, or None when someone else moved the job first."""
@@ -75,15 +121,23 @@ class Lifecycle:
         except IllegalTransition:
             return None
 
-    def requeue(self, job_id: str, allowed: set[JobState], note: str, **changes: Any) -> None:
+    def requeue(self, job_id: str, allowed: set[JobState], note: str,
+                **changes: Any) -> Job | None:
         """Back to QUEUED from one of ``allowed`` and on to its pool; run by this process
-        (the user asked this window, or this run, to do it)."""
+        (the user asked this window, or this run, to do it). None when the job is elsewhere."""
         with self._lock:
             self._requested.pop(job_id, None)  # resumed / retried: an old request is void
+            unrecorded = self._unrecorded.get(job_id)
+        if unrecorded is not None and S.FAILED in allowed:
+            # failed in memory only: the store has it where it stopped
+            allowed = allowed | {s for s in S if not s.finished}
         job = self.try_move(job_id, S.QUEUED, allowed_from=allowed, note=note,
                             runner=self.runner, **changes)
         if job is not None:
+            with self._lock:
+                self._unrecorded.pop(job_id, None)
             self.enqueue(job)
+        return job
 
     # ---- the queue --------------------------------------------------------------------
 
@@ -184,17 +238,22 @@ class Lifecycle:
 
     # ---- waiting ----------------------------------------------------------------------
 
-    def wait_finished(self, job_ids: Iterable[str], timeout: float | None = None) -> bool:
-        """Block until every job is finished or paused; False on timeout."""
+    def wait_finished(self, job_ids: Iterable[str], timeout: float | None = None, *,
+                      stalled: Callable[[], bool] | None = None) -> bool:
+        """Block until every job is finished or paused; False on timeout, or as soon as
+        ``stalled()`` says nothing moves any more (the jobs left are stuck)."""
         ids = set(job_ids)
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._finished:
             while True:
-                pending = [j for j in ids if (job := self.store.get(j)) is not None
-                           and not job.state.finished and job.state is not S.PAUSED]
-                if not pending:
+                if not self.unfinished(ids):
                     return True
                 left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
+                if (left is not None and left <= 0) or (stalled is not None and stalled()):
                     return False
                 self._finished.wait(0.5 if left is None else min(0.5, left))
+
+    def unfinished(self, job_ids: Iterable[str]) -> list[str]:
+        """Those of the jobs neither finished nor paused (as this run knows them)."""
+        return [j for j in job_ids if (job := self.get(j)) is not None
+                and not job.state.finished and job.state is not S.PAUSED]

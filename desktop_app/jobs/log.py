@@ -9,6 +9,10 @@ retry and breaker lines.
 Redaction is a ``logging.Filter`` on the handler (filters on a logger do not see
 records propagated from child loggers), so no record reaches the file, or the
 console, without passing through ``redact``.
+
+The log never gets in the way: a record it cannot write (a full disk) is dropped and
+counted, never printed as ``--- Logging error ---`` with a traceback on the terminal,
+and a log folder that cannot be created means no log file, not a failed command.
 """
 
 from __future__ import annotations
@@ -81,6 +85,18 @@ class _JobsLogHandler(logging.handlers.RotatingFileHandler):
     """The app's JSON-lines log (one per process; set up again only for another path)."""
 
     _jobs_log = True  # how tests (and log tools) tell it from other handlers
+    dropped = 0  # records that could not be written (the disk is full, the file is gone)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        # The default prints a traceback to stderr. A log line that cannot be written must
+        # not become output the user sees (the job records say what went wrong).
+        self.dropped += 1
+
+    def close(self) -> None:
+        try:
+            super().close()  # flushes what is buffered: a full disk refuses it (the file
+        except OSError:      # is closed all the same)
+            self.dropped += 1
 
 
 def setup_logging(directory: Path | None = None, level: int = logging.INFO) -> Path:
@@ -89,22 +105,37 @@ def setup_logging(directory: Path | None = None, level: int = logging.INFO) -> P
     Idempotent: calling again with another directory (tests use a fresh one each)
     replaces the handler instead of adding a second.
     """
-    path = log_path(directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger("desktop_app")
+    try:
+        path = log_path(directory)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no room for the folder (a full disk): run without a log file
+        return _without_file(logger, directory)
     for old in list(logger.handlers):
         if isinstance(old, _JobsLogHandler):
             if Path(old.baseFilename) == path:
                 return path
             logger.removeHandler(old)
             old.close()
-    handler = _JobsLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    try:
+        handler = _JobsLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                  encoding="utf-8")
+    except OSError:
+        return _without_file(logger, directory)
     handler.addFilter(RedactionFilter())
     handler.setFormatter(JsonLinesFormatter())
     logger.addHandler(handler)
     if logger.level == logging.NOTSET or logger.level > level:
         logger.setLevel(level)
     return path
+
+
+def _without_file(logger: logging.Logger, directory: Path | None) -> Path:
+    """No log file can be made: records go nowhere (not to logging's last-resort handler,
+    which would print them, tracebacks included, on the terminal)."""
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return directory / LOG_NAME if directory is not None else Path(LOG_NAME)
 
 
 def log_files(directory: Path | None = None) -> list[Path]:

@@ -18,11 +18,13 @@ server's offset with its stored upload URL and idempotency key, so nothing is
 ever uploaded twice. Jobs another live process is running (the window beside a
 CLI run) are left to it (``ownership.py``); a crashed one's are taken over.
 
-``interactive`` is the GUI's mode: a job that hits an open breaker waits
-(``WAITING_SERVER``) until the probe is due, one that hits an expired sign-in
-waits (``WAITING_SIGN_IN``) for ``sign_in_completed()``. Non-interactive (the
-CLI) fails those jobs with ``CIRCUIT_OPEN`` / ``TOKEN_EXPIRED``; they stay
-retryable.
+In the window as in the CLI, a job that meets an outage (an open breaker, a server that
+refuses or does not answer, a full server disk) waits (``WAITING_SERVER``) and continues
+when the server is back; the batch gives up only after ``give_up_after_s`` with no
+progress at all (``giveup.py``; None: never, the window's default), each job then failing
+with the cause it met. ``interactive`` is the GUI's mode for sign-in: a job that hits an
+expired sign-in waits (``WAITING_SIGN_IN``) for ``sign_in_completed()``; non-interactive
+(the CLI) fails it with ``TOKEN_EXPIRED``; it stays retryable.
 """
 
 from __future__ import annotations
@@ -41,7 +43,15 @@ from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.bundle import export_support_bundle
 from desktop_app.jobs.failures import FailureHandler
-from desktop_app.jobs.known import Added, Request, known_job
+from desktop_app.jobs.giveup import ProgressClock
+from desktop_app.jobs.known import (
+    Added,
+    Request,
+    corrections,
+    known_job,
+    run_again,
+    still_stored,
+)
 from desktop_app.jobs.lifecycle import WAITING, Lifecycle
 from desktop_app.jobs.log import setup_logging
 from desktop_app.jobs.model import Job, JobAdded, JobRemoved, JobState, Stage
@@ -66,6 +76,7 @@ class JobManager:
                  process_workers: int = 4, interactive: bool = True,
                  processing_timeout_s: float = 600.0,
                  default_user_id: str = "", default_session_id: str = "",
+                 give_up_after_s: float | None = None,
                  hook: Callable[[str, str], None] | None = None) -> None:
         self.store = store
         self.backend = backend
@@ -74,13 +85,17 @@ class JobManager:
         self.default_user_id = default_user_id
         self.default_session_id = default_session_id
         self.claim = RunnerClaim(store.path.parent / "runners")
-        self.life = Lifecycle(store, on_event, runner=self.claim.instance)
+        self.progress = ProgressClock(give_up_after_s)
+        self.life = Lifecycle(store, on_event, runner=self.claim.instance,
+                              on_progress=self.progress.progress,
+                              on_activity=self.progress.activity)
         self.monitor = Monitor(self.life.emit)
         self.throttle = Throttle(10.0)
         self.scheduler = Scheduler()
-        self.waits = Waits(self.life, backend, self.scheduler, self.monitor)
-        failures = FailureHandler(self.life, self.waits, backend, self.monitor,
-                                  interactive=interactive)
+        self.waits = Waits(self.life, backend, self.scheduler, self.monitor, self.progress)
+        failures = self.failures = FailureHandler(self.life, self.waits, backend, self.monitor,
+                                                  interactive=interactive)
+        self.waits.on_give_up = failures.give_up
         self.runner = StageRunner(self.life, backend, self.waits, failures, self.monitor,
                                   self.throttle, hook=hook,
                                   processing_timeout_s=processing_timeout_s)
@@ -93,6 +108,9 @@ class JobManager:
         }
         backend.set_breaker_listener(self.waits.breaker_changed)
         self.upload_hold = UploadHold(self.life, self.pools[Stage.UPLOAD], self.server_key)
+        # bytes the server stored are progress; any answer from it shows it is working
+        backend.set_progress_listeners(stored=self.progress.progress,
+                                       answered=self.progress.activity)
         self._started = False
 
     def _distinct_pools(self) -> list[StagePool]:
@@ -107,6 +125,7 @@ class JobManager:
             return
         self._started = True
         setup_logging()  # idempotent: the CLI may have set it up already
+        self.progress.progress()  # the give-up deadline counts from here
         self.claim.acquire()
         self.scheduler.start()
         for pool in self._distinct_pools():
@@ -185,7 +204,7 @@ class JobManager:
             known = known_job(stored.get((ident.path, ident.size, ident.mtime_ns), []),
                               request, user, session)
             if known is not None:
-                outcome[path] = Added(path, self._continue(known), known=True)
+                outcome[path] = Added(path, self._continue(known, request), known=True)
             else:
                 new.append(replace(self._job(ident, request, session, title),
                                    force_upload=force))
@@ -207,11 +226,24 @@ class JobManager:
             self.remove(job_id)
         return added.job
 
-    def _continue(self, job: Job) -> Job:
-        """A known job: retried when it failed, resumed when paused, else left to run."""
+    def _continue(self, job: Job, request: Request) -> Job:
+        """A known job: done when the server still has its video (else run again),
+        retried (with the fields this request corrects) when it failed, resumed when
+        paused, else left to run."""
+        if job.state is S.DONE:
+            verdict = still_stored(job, self.backend.client)
+            if verdict is True:
+                return job
+            again = self.life.requeue(job.job_id, {S.DONE}, "run again: the server "
+                                      + ("no longer has the video" if verdict is False
+                                         else "could not say whether it has the video"),
+                                      **run_again(job, verdict))
+            return again or job
         if job.state in (S.FAILED, S.CANCELLED):
-            self.retry(job.job_id)
-        elif job.state is S.PAUSED:
+            self.life.requeue(job.job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0,
+                              **corrections(job, request))
+            return self.life.get(job.job_id) or job
+        if job.state is S.PAUSED:
             self.resume(job.job_id)
         return job
 
@@ -254,7 +286,8 @@ class JobManager:
         return self.store.jobs()
 
     def get(self, job_id: str) -> Job | None:
-        return self.store.get(job_id)
+        """The job as this run knows it (a failure the store could not record included)."""
+        return self.life.get(job_id)
 
     def history(self, job_id: str) -> list[dict]:
         return self.store.history(job_id)
@@ -275,7 +308,9 @@ class JobManager:
 
     def retry(self, job_id: str) -> None:
         """From the stage that failed, original parameters; a stored upload URL means
-        the upload continues from the server's offset."""
+        the upload continues from the server's offset. Waiting for the server starts
+        afresh: the user asked for another go, it does not give up at once."""
+        self.progress.progress()
         self.life.requeue(job_id, {S.FAILED, S.CANCELLED}, "retry", attempts=0)
 
     def retry_all_failed(self) -> int:
@@ -321,6 +356,7 @@ class JobManager:
         self.waits.sign_in_completed()
 
     def probe_now(self) -> None:
+        self.progress.progress()  # "Retry now": a fresh give-up deadline, as for a retry
         self.backend.probe_now()
         self.waits.wake_waiting_server()
 
@@ -335,8 +371,15 @@ class JobManager:
         return export_support_bundle(self.store, job_id, dest)
 
     def wait_idle(self, job_ids: Iterable[str], timeout: float | None = None) -> bool:
-        """Block until every job in ``job_ids`` is finished (CLI); False on timeout."""
-        return self.life.wait_finished(job_ids, timeout)
+        """Block until every job in ``job_ids`` is finished (CLI); False on timeout, or
+        once nothing has moved for far past the give-up deadline (``give_up`` them then)."""
+        return self.life.wait_finished(job_ids, timeout, stalled=self.progress.stalled)
+
+    def give_up(self, job_ids: Iterable[str]) -> None:
+        """Fail those of the jobs still unfinished, each with the cause it waited on."""
+        for job_id in self.life.unfinished(job_ids):
+            self.life.ask_to_stop(job_id, "cancel")
+            self.failures.give_up(job_id)
 
     # ---- internals --------------------------------------------------------------------
 

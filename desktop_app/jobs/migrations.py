@@ -9,6 +9,7 @@ v2  failure records and event history in their own tables (every failure kept,
     with request id, status and attempts); resumable-upload and integrity columns.
 v3  jobs.runner: which manager instance runs the job (see ownership.py).
 v4  jobs.already_on_server, jobs.force_upload: duplicates by checksum (duplicates.py).
+v5  failures.field: the field a MISSING_FIELD names (its advice names the option to use).
 """
 
 from __future__ import annotations
@@ -106,8 +107,13 @@ ALTER TABLE jobs ADD COLUMN already_on_server INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN force_upload INTEGER NOT NULL DEFAULT 0;
 """
 
+V5 = """
+ALTER TABLE failures ADD COLUMN field TEXT;
+"""
+
 Step = tuple[str, Callable[[sqlite3.Connection], None] | None]
-MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None), (V4, None)]
+MIGRATIONS: list[Step] = [(V1, None), (V2, _v2_move_inline_errors), (V3, None), (V4, None),
+                        (V5, None)]
 LATEST = len(MIGRATIONS)
 
 

@@ -58,7 +58,7 @@ STATE_LABELS: dict[JobState, str] = {
     JobState.UPLOADING: "Uploading",
     JobState.PROCESSING: "Processing on server",
     JobState.WAITING_RETRY: "Waiting to retry",
-    JobState.WAITING_SERVER: "Waiting for server",
+    JobState.WAITING_SERVER: "Waiting for the server",
     JobState.WAITING_SIGN_IN: "Waiting for sign-in",
     JobState.PAUSED: "Paused",
     JobState.FAILED: "Failed",
@@ -81,6 +81,7 @@ class FailureRecord:
     attempts: int = 0
     time: float = field(default_factory=time.time)
     retryable: bool = False
+    field: str | None = None  # the missing or wrong field, when the error names one
 
 
 @dataclass

@@ -10,6 +10,8 @@ Rules the rest of the app relies on:
   updates and appends a row to the job's event history.
 * A failure is stored as a record in ``failures`` (all of them are kept, the
   latest is the job's current ``failure``) in that same transaction.
+* A full disk is ``AppError("LOCAL_DISK_FULL")`` naming the folder and the space
+  needed, never a bare ``sqlite3.OperationalError``: callers treat it like any failure.
 
 The store is shared by threads (one connection behind a lock) and by processes
 (the CLI and the window may run at once: WAL + busy timeout).
@@ -22,12 +24,13 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from desktop_app import diskspace
 from desktop_app.jobs.migrations import migrate
 from desktop_app.jobs.model import FailureRecord, Job, JobState, Stage
 from desktop_app.jobs.redact import redact
@@ -57,8 +60,12 @@ ALLOWED: dict[JobState, frozenset[JobState]] = {
     S.PAUSED: frozenset({S.QUEUED, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),  # retry / re-select
     S.CANCELLED: frozenset({S.QUEUED}),  # retry
-    S.DONE: frozenset(),
+    # DONE is final, but for a run again when the server no longer has the video
+    # (jobs/known.py): a move only a caller naming DONE in ``allowed_from`` makes
+    S.DONE: frozenset({S.QUEUED}),
 }
+# Room the store wants free on its disk: a few transactions plus the WAL before a checkpoint.
+STORE_HEADROOM = 1024 * 1024
 
 
 class IllegalTransition(ValueError):
@@ -89,26 +96,44 @@ def _encode(name: str, value: Any) -> Any:
 class JobStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before add()/transition() returns, even if the
-        # machine (not just the process) dies right after we told someone.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            migrate(self._db)
+        with self._disk():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
+                                       check_same_thread=False)
+            try:
+                self._db.row_factory = sqlite3.Row
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # FULL: a commit is on disk before add()/transition() returns, even if the
+                # machine (not just the process) dies right after we told someone.
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA busy_timeout=10000")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                with self._lock:
+                    migrate(self._db)
+            except BaseException:
+                self._db.close()
+                raise
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return immediate(self._db, self._lock)
+    @contextmanager
+    def _disk(self) -> Iterator[None]:
+        """A full disk becomes LOCAL_DISK_FULL (folder and space needed), not an sqlite3 error."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            if diskspace.is_full(exc, self.path.parent):
+                raise diskspace.local_disk_full(self.path.parent, need=STORE_HEADROOM,
+                                                what="its list of jobs") from None
+            raise
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._disk(), immediate(self._db, self._lock) as db:
+            yield db
 
     # ---- reading --------------------------------------------------------------------
 
@@ -129,7 +154,7 @@ class JobStore:
                              message=row["message"], hint=row["hint"], detail=row["detail"],
                              http_status=row["http_status"], request_id=row["request_id"],
                              attempts=row["attempts"], time=row["time"],
-                             retryable=bool(row["retryable"]))
+                             retryable=bool(row["retryable"]), field=row["field"])
 
     def _get(self, db: sqlite3.Connection, job_id: str) -> Job:
         row = db.execute("SELECT * FROM jobs WHERE job_id=?", (job_id,)).fetchone()
@@ -206,7 +231,8 @@ class JobStore:
                                   message=r["message"], hint=r["hint"], detail=r["detail"],
                                   http_status=r["http_status"], request_id=r["request_id"],
                                   attempts=r["attempts"], time=r["time"],
-                                  retryable=bool(r["retryable"])) for r in rows]
+                                  retryable=bool(r["retryable"]), field=r["field"])
+                    for r in rows]
 
     # ---- writing --------------------------------------------------------------------
 
@@ -272,6 +298,8 @@ class JobStore:
             if to not in ALLOWED[current] or (allowed_from is not None
                                               and current not in allowed_from):
                 raise IllegalTransition(job_id, current, to)
+            if current is S.DONE and S.DONE not in (allowed_from or ()):
+                raise IllegalTransition(job_id, current, to)  # only a run-again names DONE
             if to is S.FAILED and failure is None:
                 raise ValueError("a failed job needs its failure record")
             changes["state"] = to.value
@@ -323,10 +351,10 @@ class JobStore:
             rec[key] = redact(rec[key] or "")
         db.execute(
             "INSERT INTO failures (job_id, stage, error_code, message, hint, detail, http_status,"
-            " request_id, attempts, time, retryable) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " request_id, attempts, time, retryable, field) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (job_id, rec["stage"], rec["error_code"], rec["message"], rec["hint"], rec["detail"],
              rec["http_status"], rec["request_id"], rec["attempts"], rec["time"],
-             int(rec["retryable"])))
+             int(rec["retryable"]), rec["field"]))
 
     def _event(self, db: sqlite3.Connection, job_id: str, kind: str, from_state: JobState | None,
                to_state: JobState | None, stage: Stage | None, *, error_code: str | None = None,

@@ -101,15 +101,18 @@ class FileUploadStore:
                         running=running)
         cut_off = False
         try:
-            async for chunk in body:
-                await sink.write(chunk)
-        except BodyCutOff:
-            cut_off = True
-        except BaseException:
-            await sink.abandon()
-            os.truncate(path, offset)
+            try:
+                async for chunk in body:
+                    await sink.write(chunk)
+            except BodyCutOff:
+                cut_off = True  # what arrived is kept (written by finish)
+            await sink.finish()
+        except BaseException:  # a full disk, a bug: this PATCH is not kept
+            try:
+                await sink.abandon()
+            finally:  # even when the blocks still queued fail too (a full disk)
+                os.truncate(path, offset)  # frees its space, too
             raise
-        await sink.finish()
         if checksum is not None:
             if cut_off:
                 digest = b""

@@ -2,9 +2,10 @@
 
 Every response gets ``X-Request-ID``; a request for a Host the server does not answer
 to is refused 400 (``hosts.py``). Every failure becomes the contract's JSON
-body: ``ApiError`` from handlers, Starlette's 404/405 from routing, and any
-unexpected exception (500 INTERNAL_ERROR; the trace goes to the server log under
-the request id, never into the body). If a response had already started when
+body: ``ApiError`` from handlers, Starlette's 404/405 from routing, a full disk
+wherever it shows (a write, the database: 507 SERVER_STORAGE_FULL with Retry-After),
+and any unexpected exception (500 INTERNAL_ERROR; the trace goes to the server log
+under the request id, never into the body). If a response had already started when
 something broke, the connection is aborted instead, so a client never mistakes a
 truncated answer for a whole one.
 """
@@ -22,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Router
 from starlette.types import Message, Receive, Scope, Send
 
+from desktop_app import diskspace
 from desktop_app.server.config import TUS_PATH
 from desktop_app.server.errors import ApiError, error_bytes
 from desktop_app.server.faults import FaultRule, Faults
@@ -30,6 +32,7 @@ from desktop_app.server.metrics import Metrics
 from desktop_app.server.protocol import TRANSPORT_KEY, abort_transport
 
 log = logging.getLogger("desktop_app.server")
+STORAGE_FULL_RETRY_S = 30  # a full disk is not freed in a second: ask clients to wait a while
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _NOT_POLICY = ("/api/v1/auth/", "/api/v1/config", "/api/v1/health", "/api/v1/metrics", "/api/v1/admin/")
 
@@ -136,7 +139,14 @@ class ApiMiddleware:
                 await send_error(ApiError("NOT_FOUND", f"There is no API endpoint at {path}."))
         except ClientDisconnect:
             outcome["status"] = 499  # the client went away; nobody to answer
-        except Exception:
+        except Exception as exc:
+            if diskspace.is_full(exc):
+                log.warning("request %s %s: the disk is full (request_id=%s)", method, path,
+                            request_id)
+                await send_error(ApiError("SERVER_STORAGE_FULL", "The server is out of storage "
+                                          "space; try again later.",
+                                          retry_after=STORAGE_FULL_RETRY_S))
+                return
             log.exception("request %s %s failed (request_id=%s)", method, path, request_id)
             await send_error(ApiError("INTERNAL_ERROR", "The server ran into an unexpected problem. "
                                       f"Quote request id {request_id} to support."))

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 
-from desktop_app.checksum import new_checksum
 from desktop_app.errors import AppError
 from desktop_app.files import FileIdentity, sha256_of
 from desktop_app.transfer.cancel import CancelToken
@@ -53,22 +51,6 @@ def stream_range(ident: FileIdentity, start: int, length: int, *, cancel: Cancel
             yield data
             if on_bytes is not None:
                 on_bytes(len(data))
-
-
-def range_digest(ident: FileIdentity, start: int, length: int, algorithm: str) -> bytes:
-    """Digest of a byte range (for ``Upload-Checksum``)."""
-    h = new_checksum(algorithm)
-    with open_file(ident) as fh:
-        fh.seek(start)
-        left = length
-        while left > 0:
-            data = fh.read(min(1 << 20, left))
-            if not data:
-                raise AppError("FILE_CHANGED", f"{ident.path} became shorter during the upload.",
-                               file=ident.path)
-            h.update(data)
-            left -= len(data)
-    return h.digest()
 
 
 class WholeFileHash:
@@ -122,41 +104,3 @@ class WholeFileHash:
             raise AppError("FILE_CHANGED", f"{self.ident.path} could not be hashed to the end.",
                            file=self.ident.path)
         return digest
-
-
-class ChecksumAhead:
-    """Per-chunk digests, the next one computed on a side thread while the current chunk
-    is on the wire, so checksumming stays off the upload's critical path.
-
-    One worker thread serves the whole upload (a thread per chunk delayed every PATCH;
-    see tests/benchmarks/bench_upload.py). ``close()`` lets it go."""
-
-    def __init__(self, ident: FileIdentity, algorithm: str) -> None:
-        self.ident, self.algorithm = ident, algorithm
-        self._key: tuple[int, int] | None = None
-        self._pending: Future[bytes] | None = None
-        self._worker: ThreadPoolExecutor | None = None
-
-    def get(self, start: int, length: int, next_length: int) -> bytes:
-        """Digest of ``[start, start+length)``; starts on ``[start+length, +next_length)``."""
-        result: bytes | None = None
-        if self._key == (start, length) and self._pending is not None:
-            try:
-                result = self._pending.result()
-            except AppError:
-                result = None  # computed again below, where the error surfaces
-        if result is None:
-            result = range_digest(self.ident, start, length, self.algorithm)
-        self._key, self._pending = None, None
-        if next_length > 0:
-            if self._worker is None:
-                self._worker = ThreadPoolExecutor(1, thread_name_prefix="chunk-checksum")
-            self._key = (start + length, next_length)
-            self._pending = self._worker.submit(range_digest, self.ident, *self._key,
-                                                self.algorithm)
-        return result
-
-    def close(self) -> None:
-        if self._worker is not None:
-            self._worker.shutdown(wait=False, cancel_futures=True)
-            self._worker = None

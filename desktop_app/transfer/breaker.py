@@ -14,6 +14,12 @@ Each state change is logged on "desktop_app.transfer" and handed to ``on_event``
 :class:`BreakerEvent` (the monitoring hook the job manager turns into
 ``ConnectionChanged``). ``probe_now()`` is the GUI's "Retry now": the next call probes.
 The clock is injectable so tests step time instead of sleeping.
+
+A breaker remembers the failure that opened it: ``CIRCUIT_OPEN`` carries it as
+``extra["cause"]`` (code) and ``extra["cause_detail"]``, so a job that finally gives up
+names the real cause (``CONNECTION_REFUSED``, ``NETWORK_TIMEOUT``...), not the breaker.
+The registry's ``on_success`` hears every success on any endpoint (the job manager's
+"no progress at all" clock).
 """
 
 from __future__ import annotations
@@ -76,6 +82,8 @@ class CircuitBreaker:
         self._cooldown = self.config.cooldown_s
         self._next_probe_at: float | None = None
         self._probe_in_flight = False
+        self.on_success: Callable[[], None] | None = None
+        self.last_failure: AppError | None = None  # the latest failure counted
 
     @property
     def state(self) -> BreakerState:
@@ -101,15 +109,21 @@ class CircuitBreaker:
                     self._probe_in_flight = True
                     return
                 next_at = self._next_probe_at if self._next_probe_at is not None else now
+                cause = self.last_failure
                 raise AppError(
                     "CIRCUIT_OPEN",
                     f"{self.endpoint} has been failing; next try at {time.ctime(next_at)}.",
-                    extra={"next_probe_at": next_at, "endpoint": self.endpoint},
+                    extra={"next_probe_at": next_at, "endpoint": self.endpoint,
+                           "probing": self._state is BreakerState.HALF_OPEN,
+                           "cause": cause.code if cause else None,
+                           "cause_detail": cause.detail if cause else None},
                 )
         finally:
             self._emit(events)
 
     def record_success(self) -> None:
+        if self.on_success is not None:
+            self.on_success()
         events: list[BreakerEvent] = []
         with self._lock:
             self._failures = self._exhausted = 0
@@ -125,10 +139,12 @@ class CircuitBreaker:
         with self._lock:
             self._probe_in_flight = False
 
-    def record_failure(self) -> None:
+    def record_failure(self, error: AppError | None = None) -> None:
         """One transient failure (an attempt that will be retried or not)."""
         events: list[BreakerEvent] = []
         with self._lock:
+            if error is not None:
+                self.last_failure = error
             self._failures += 1
             if self._state is BreakerState.HALF_OPEN:
                 self._probe_in_flight = False
@@ -194,6 +210,7 @@ class BreakerRegistry:
     def __init__(self, on_event: Callable[[BreakerEvent], None] | None = None, *,
                  config: BreakerConfig | None = None, clock: Clock = time.time) -> None:
         self.on_event = on_event
+        self.on_success: Callable[[], None] | None = None  # any success, any endpoint
         self.config = config or BreakerConfig()
         self._clock = clock
         self._lock = threading.Lock()
@@ -206,12 +223,20 @@ class BreakerRegistry:
             if breaker is None:
                 breaker = CircuitBreaker(key, self.config, clock=self._clock,
                                          on_event=self._emit)
+                breaker.on_success = self._succeeded
                 self._breakers[key] = breaker
             return breaker
 
     def _emit(self, event: BreakerEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
+
+    def _succeeded(self) -> None:
+        if self.on_success is not None:
+            try:
+                self.on_success()
+            except Exception:  # a listener's bug must not break uploads
+                log.exception("breaker success listener failed")
 
     def all(self) -> list[CircuitBreaker]:
         with self._lock:

@@ -24,6 +24,9 @@ Timeouts, per phase (``DEFAULT_TIMEOUTS``):
 - pool 30 s: waiting for a free connection in the client's pool.
 Sockets wait in 0.25 s slices and check the job's cancel token between them
 (``transport.py``), so Pause/Cancel acts within a second even on a stalled network.
+Besides, every request has an overall deadline (connect + read + its body at a quarter of
+the measured upload rate) and its answer is read up to a cap (64 KiB for an error):
+``bounded.py``.
 
 Uploads: files of at least one chunk (8 MiB, or the server's ``chunk_size`` hint) go
 through tus, resumable; smaller ones in one multipart request. Either way the server's
@@ -47,7 +50,7 @@ import httpx
 
 from desktop_app.errors import SIGN_IN_CODES, UPLOAD_GONE_CODES, AppError
 from desktop_app.files import FileIdentity
-from desktop_app.transfer import httperr
+from desktop_app.transfer import bounded, httperr
 from desktop_app.transfer.auth import AuthSession, Tokens
 from desktop_app.transfer.body import WholeFileHash
 from desktop_app.transfer.breaker import BreakerEvent, BreakerRegistry, BreakerState
@@ -98,6 +101,10 @@ class BackendClient:
         self.config_ttl_s = config_ttl_s
         self._own_http = http is None
         self.http = http or make_http_client(self.timeouts)
+        self.deadlines = bounded.RequestDeadlines(
+            self.timeouts, limit_rate=limiter.rate if limiter is not None else None)
+        # told the server's new offset whenever it confirms more bytes of an upload
+        self.on_stored: Callable[[int], None] | None = None
         self._config: ServerConfig | None = None
         self._config_at = 0.0
         self._config_failed_at = -CONFIG_RETRY_S
@@ -241,6 +248,18 @@ class BackendClient:
                            "'videos' list", request_id=resp.headers.get("x-request-id"))
         return [Video.from_dict(v) for v in items if isinstance(v, dict)]
 
+    def find_video(self, video_id: str) -> Video | None:
+        """The video, or None when the server says it has none (404): one request, no
+        retries, no breaker (a quick check, e.g. before calling a re-added file stored)."""
+        try:
+            resp = self._send_authed("GET", f"{self.api_url}/videos/{video_id}",
+                                     headers={"X-Retry-Attempt": "0"})
+        except AppError as err:
+            if err.code == "VIDEO_NOT_FOUND":
+                return None
+            raise
+        return Video.from_dict(_json(resp))
+
     def delete_video(self, video_id: str) -> None:
         self._call("DELETE", f"/videos/{video_id}", route="/videos/{id}")
 
@@ -312,6 +331,8 @@ class BackendClient:
                 make_kwargs=lambda: multipart_kwargs(ident, fields, cancel=cancel,
                                                      limiter=self.limiter, progress=progress),
                 idempotency_key=key, cancel=cancel, on_attempt=on_attempt)
+            if self.on_stored is not None:
+                self.on_stored(ident.size)
             return Video.from_dict(_json(resp)), hasher.finish()
         finally:
             hasher.close()
@@ -325,7 +346,7 @@ class BackendClient:
         uploader = TusUploader(self.http, endpoint, send=self._send_authed, policy=self.policy,
                                breakers=self.breakers, budget=self.budget, chunk_size=chunk,
                                limiter=self.limiter, timeout=self.timeouts,
-                               on_attempt=on_attempt)
+                               on_attempt=on_attempt, on_stored=self.on_stored)
         meta = {"filename": ident.path.replace("\\", "/").rsplit("/", 1)[-1],
                 "user_id": fields["user_id"], "session_id": session_id}
         result = uploader.upload(ident.path, metadata=meta, idempotency_key=key,
@@ -379,8 +400,9 @@ class BackendClient:
             token = self.auth.tokens.access_token if (auth and self.auth.tokens) else None
             extra = {"Authorization": f"Bearer {token}"} if token else {}
             try:
-                resp = self.http.request(method, url, headers={**headers, **extra},
-                                         timeout=timeout or self.timeouts, **kwargs())
+                resp = bounded.send(self.http, method, url, self.deadlines,
+                                    headers={**headers, **extra},
+                                    timeout=timeout or self.timeouts, **kwargs())
             except (httpx.HTTPError, OSError) as exc:
                 raise httperr.error_from_exception(exc, resource=resource) from None
             if resp.status_code != 401 or not auth:

@@ -3,7 +3,8 @@
 - A non-2xx response becomes ``AppError.from_response``: by ``error_code`` when the body
   is the contract's JSON shape, by status alone otherwise (a proxy's HTML 502); the
   request id (``X-Request-ID``) and ``Retry-After`` (seconds or HTTP date) are kept.
-- A transport failure becomes NETWORK_TIMEOUT, CONNECTION_FAILED or CONNECTION_RESET.
+- A transport failure becomes NETWORK_TIMEOUT, CONNECTION_REFUSED (nothing listens there),
+  CONNECTION_FAILED (no way to the host) or CONNECTION_RESET.
 
 Messages carry the method and path, never headers, so no token can leak into them.
 """
@@ -71,7 +72,7 @@ def error_from_exception(exc: BaseException, *, resource: str = "") -> AppError:
     if isinstance(exc, httpx.TimeoutException):
         code = "NETWORK_TIMEOUT"
     elif isinstance(exc, httpx.ConnectError):
-        code = "CONNECTION_FAILED"
+        code = "CONNECTION_REFUSED" if _refused(exc) else "CONNECTION_FAILED"
     elif isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError
                     | httpx.CloseError):
         code = "CONNECTION_RESET"
@@ -84,6 +85,18 @@ def error_from_exception(exc: BaseException, *, resource: str = "") -> AppError:
         return unexpected(exc)
     # httpx messages name the failing operation, never request headers.
     return AppError(code, f"{name}: {exc}{where}")
+
+
+def _refused(exc: BaseException) -> bool:
+    """Was the connection refused (httpx wraps httpcore's error, which wraps the OS's)?"""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        current = current.__cause__ or current.__context__
+    return "refused" in str(exc).lower()
 
 
 def check(resp: httpx.Response, *, resource: str = "") -> httpx.Response:

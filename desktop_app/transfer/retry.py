@@ -7,9 +7,10 @@
 ``fn`` receives the attempt number (0 for the first try) and sends it as
 ``X-Retry-Attempt``. It raises :class:`AppError`; the error's catalogue entry decides:
 
-- retried: NETWORK_TIMEOUT, CONNECTION_FAILED/RESET, 408, 429, 460, 500 TEMPORARY_FAILURE,
+- retried: NETWORK_TIMEOUT, CONNECTION_FAILED/REFUSED/RESET, 408, 429, 460, 500 TEMPORARY_FAILURE,
   502, 503, 504, 409 offset mismatch (after a re-sync inside ``fn``);
-- never: 400/401/403/404/413/422, 500 INTERNAL_ERROR, CIRCUIT_OPEN, CANCELLED, file errors.
+- never: 400/401/403/404/413/422, 500 INTERNAL_ERROR, 507 (the job waits instead, see
+  jobs/waits.py), CIRCUIT_OPEN, CANCELLED, file errors.
   (401 is handled once by the auth layer before it gets here.)
 
 Delays: full jitter over 1, 2, 4, 8 s ... capped at ``max_delay`` (30 s)
@@ -190,7 +191,10 @@ def call_with_retry(
         except AppError as err:
             err.extra["attempts"] = number + 1
             if breaker is not None:
-                (breaker.record_failure if counts_as_failure(err) else breaker.record_neutral)()
+                if counts_as_failure(err):
+                    breaker.record_failure(err)
+                else:
+                    breaker.record_neutral()
             raise
         except BaseException:
             if breaker is not None:

@@ -10,14 +10,19 @@
 - Creation: ``POST`` with ``Upload-Length``, ``Upload-Metadata`` and ``Idempotency-Key``;
   the URL goes to ``on_upload_url`` the moment it exists, so a crash can resume it.
 - Transfer: the file's sha256 is computed on a side thread meanwhile.
-  ``PATCH`` in chunks (8 MiB default, the server's hint wins), each with
-  ``Upload-Checksum`` (crc32 preferred, then sha1, then sha256; see ``checksum.py``) when
-  the server supports checksums.
+  ``PATCH`` in chunks (8 MiB default, the server's hint wins), without ``Upload-Checksum``:
+  a tus server keeps the bytes of a PATCH cut off mid-body (tusd and ours do), and a
+  per-request checksum would make it throw the whole cut chunk away (it cannot verify a
+  part). The integrity check is end to end instead: the server's sha256 of what it stored
+  against the file's (``client.py``), which covers every byte, kept pieces included.
   Each chunk is one retried operation (see ``retry.py``); its body is a fresh generator
   reading the file from disk, so a consumed stream is never replayed.
 - Recovery: after any failure the offset is re-read with ``HEAD`` before sending again
-  (never a local counter); 409 re-syncs at once; 460 resends the chunk; 404/410 create a
-  new upload and start from zero (at most twice).
+  (never a local counter). A PATCH cut off after some bytes went out asks ``HEAD`` at once:
+  when the server kept some of them, that is progress, not a failed attempt (a link that
+  drops every connection after 20 MB still finishes, without retries running out). 409
+  re-syncs at once; 460 resends the chunk; 404/410 create a new upload and start from zero
+  (at most twice).
 
 ``send`` is how requests go out: by default plain httpx plus ``headers``; the backend
 client passes one that adds its bearer token and refreshes it once on 401.
@@ -25,7 +30,6 @@ client passes one that adds its bearer token and refreshes it once on 401.
 
 from __future__ import annotations
 
-import base64
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -37,7 +41,7 @@ import httpx
 from desktop_app.errors import UPLOAD_GONE_CODES, AppError
 from desktop_app.files import FileIdentity
 from desktop_app.transfer import httperr
-from desktop_app.transfer.body import ChecksumAhead, WholeFileHash, stream_range
+from desktop_app.transfer.body import WholeFileHash, stream_range
 from desktop_app.transfer.breaker import BreakerRegistry
 from desktop_app.transfer.budget import RetryBudget
 from desktop_app.transfer.cancel import CancelToken
@@ -60,6 +64,8 @@ log = logging.getLogger("desktop_app.transfer")
 
 DEFAULT_CHUNK = 8 * 1024 * 1024
 MAX_RESTARTS = 2
+# A PATCH cut off by these (the body was on its way) may have left bytes on the server.
+_CUT_CODES = frozenset({"CONNECTION_RESET", "NETWORK_TIMEOUT"})
 
 @dataclass
 class _Upload:
@@ -74,7 +80,6 @@ class _Upload:
     cancel: CancelToken | None = None
     hash_file: bool = True
     hasher: WholeFileHash = field(init=False)
-    checksums: ChecksumAhead | None = None
 
     def __post_init__(self) -> None:
         self.hasher = WholeFileHash(self.ident, self.known_sha256, self.cancel,
@@ -88,9 +93,11 @@ class TusUploader:
                  budget: RetryBudget | None = None, chunk_size: int | None = None,
                  limiter: BandwidthLimiter | None = None,
                  timeout: httpx.Timeout | None = None,
-                 on_attempt: Callable[[AttemptInfo], None] | None = None) -> None:
+                 on_attempt: Callable[[AttemptInfo], None] | None = None,
+                 on_stored: Callable[[int], None] | None = None) -> None:
         self.endpoint = endpoint
-        self._send_fn = send or plain_sender(http, headers)
+        self._send_fn = send or plain_sender(
+            http, headers, limit_rate=limiter.rate if limiter is not None else None)
         self.policy = policy or RetryPolicy()
         self.breakers = breakers if breakers is not None else BreakerRegistry()
         self.budget = budget
@@ -98,6 +105,7 @@ class TusUploader:
         self.limiter = limiter
         self.timeout = timeout
         self.on_attempt = on_attempt
+        self.on_stored = on_stored  # the new offset, each time the server confirms more
         self._caps: ServerCaps | None = None
         path = urlsplit(endpoint).path.rstrip("/") or "/"
         self._create_route = path
@@ -121,8 +129,6 @@ class TusUploader:
                                 cancel)
         finally:
             up.hasher.close()
-            if up.checksums is not None:
-                up.checksums.close()
 
     def _upload(self, up: _Upload, path: str, metadata: dict[str, str] | None,
                 idempotency_key: str | None, on_upload_url: Callable[[str], None] | None,
@@ -212,10 +218,10 @@ class TusUploader:
         if progress is not None:
             progress(up.offset, total)
         while up.offset < total:
-            self._retry(lambda n: self._patch(up, caps, n, cancel, progress),
+            self._retry(lambda n: self._patch(up, n, cancel, progress),
                         "PATCH", self._upload_route, cancel, up)
 
-    def _patch(self, up: _Upload, caps: ServerCaps, n: int, cancel: CancelToken,
+    def _patch(self, up: _Upload, n: int, cancel: CancelToken,
                progress: Callable[[int, int], None] | None) -> None:
         assert up.url is not None
         if not up.synced:
@@ -226,12 +232,6 @@ class TusUploader:
         length = min(self.chunk_size, up.ident.size - start)
         headers = {"Upload-Offset": str(start), "Content-Type": "application/offset+octet-stream",
                    "Content-Length": str(length), "X-Retry-Attempt": str(n)}
-        if caps.checksum:
-            if up.checksums is None:
-                up.checksums = ChecksumAhead(up.ident, caps.checksum)
-            after = min(self.chunk_size, up.ident.size - start - length)
-            digest = up.checksums.get(start, length, after)
-            headers["Upload-Checksum"] = f"{caps.checksum} {base64.b64encode(digest).decode()}"
         sent = 0
 
         def on_bytes(count: int) -> None:
@@ -251,11 +251,33 @@ class TusUploader:
         except AppError as err:
             if err.code == "UPLOAD_OFFSET_MISMATCH":
                 err.retry_after = 0.0  # nothing to wait for: re-read the offset and go on
+            if sent and err.code in _CUT_CODES and self._kept_some(up, start, n):
+                log.info("PATCH %s cut off after %d bytes (%s); the server kept %d: going on",
+                         short_url(up.url), sent, err.code, up.offset - start)
+                self._stored(up.offset)
+                if progress is not None:
+                    progress(up.offset, up.ident.size)
+                return
             raise
         new = int_header(resp, "upload-offset")
         if not start < new <= up.ident.size:
             raise AppError("SERVER_PROTOCOL_ERROR", f"PATCH at {start} answered offset {new}")
         up.offset, up.synced = new, True
+        self._stored(new)
+
+    def _stored(self, offset: int) -> None:
+        if self.on_stored is not None:
+            self.on_stored(offset)
+
+    def _kept_some(self, up: _Upload, start: int, n: int) -> bool:
+        """After a cut PATCH: did the server keep any of its bytes? (One HEAD; a server that
+        does not answer now leaves it to the retry, which re-reads the offset anyway.)"""
+        try:
+            self._head(up, n)
+        except AppError:
+            up.synced = False
+            return False
+        return up.offset > start
 
     # -- plumbing --
     def _request(self, method: str, url: str, headers: dict[str, str], *,

@@ -15,6 +15,7 @@ import httpx
 
 from desktop_app.checksum import PREFERENCE, supported
 from desktop_app.errors import AppError
+from desktop_app.transfer import bounded
 
 TUS_VERSION = "1.0.0"
 
@@ -39,16 +40,17 @@ class ServerCaps:
     max_size: int | None = None
 
 
-def plain_sender(http: httpx.Client, headers: dict[str, str] | None = None) -> Send:
+def plain_sender(http: httpx.Client, headers: dict[str, str] | None = None, *,
+                 limit_rate: float | None = None) -> Send:
+    """Requests as they are (plus ``headers``), each bounded (``bounded.py``)."""
     extra = dict(headers or {})
+    deadlines = bounded.RequestDeadlines(http.timeout, limit_rate=limit_rate)
 
     def send(method: str, url: str, *, headers: dict[str, str], body: Body = None,
              timeout: httpx.Timeout | None = None) -> httpx.Response:
         content = body() if callable(body) else body
-        if timeout is None:
-            return http.request(method, url, headers={**extra, **headers}, content=content)
-        return http.request(method, url, headers={**extra, **headers}, content=content,
-                            timeout=timeout)
+        return bounded.send(http, method, url, deadlines, headers={**extra, **headers},
+                            content=content, timeout=timeout)
 
     return send
 

@@ -111,6 +111,15 @@ def test_settings_dialog_saves_choices_and_clamps(qtbot):
     assert names == {"Parallel uploads", "Retry attempts", "Bandwidth limit", "Chunk size"}
 
 
+def test_settings_give_up_waiting_for_the_server_is_never_by_default(qtbot):
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.give_up_spin.text() == "Never" and dialog.result_settings().give_up_after_s == 0
+    dialog.give_up_spin.setValue(10)  # minutes
+    assert dialog.result_settings().give_up_after_s == 600
+    assert dialog.give_up_spin.accessibleName() == "Give up waiting for the server after"
+
+
 def test_unexpected_exception_opens_crash_dialog_with_copyable_details(qtbot):
     shown: list[CrashDialog] = []
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
+import httpx
 import pytest
 
 from desktop_app import paths
 from desktop_app.cli import main
 from desktop_app.jobs.store import JobStore
+from tests.fixtures.server import api_token
 from tests.jobs.helpers import server_videos, sha256
 
 
@@ -106,15 +109,22 @@ def test_rerun_reports_stored_files_as_done_without_sending_and_force_sends_agai
     assert len(server_videos(server)) == 3
 
 
-def test_open_breaker_fails_cli_jobs_with_circuit_open_and_they_stay_retryable(
+def test_a_server_failing_for_good_gives_up_after_the_deadline_naming_the_real_cause(
         server, batch, monkeypatch, capsys):
     files = batch[:3]
     server.inject_fault("POST", "/sessions/*/videos", status=503, retry_after=0, count=100)
-    code, records = run_cli([*_upload_args(server, files), "--attempts", "3"], monkeypatch,
-                            capsys, server.password)
-    assert code == 1
-    codes = {r["error_code"] for r in records}
-    assert "CIRCUIT_OPEN" in codes and codes <= {"CIRCUIT_OPEN", "SERVICE_UNAVAILABLE"}
+    started = time.monotonic()
+    code, records = run_cli([*_upload_args(server, files), "--attempts", "3",
+                             "--give-up-after", "3"], monkeypatch, capsys, server.password)
+    assert code == 1 and time.monotonic() - started < 90
+    # the cause, not the breaker that kept the jobs waiting; CLI advice, not the window's
+    assert {r["error_code"] for r in records} == {"SERVICE_UNAVAILABLE"}
+    for record in records:
+        assert "retry --all-failed" in record["hint"] and "Retry now" not in record["hint"]
+    store = JobStore(paths.job_db_path())
+    details = [store.get(r["job_id"]).failure.detail for r in records]
+    assert all("no progress for" in d for d in details)
+    assert any("circuit breaker" in d for d in details)  # it opened: named as the context
     server.clear_faults()
     code, retried = run_cli(["retry", "--json", "--all-failed", "--username", server.username,
                              "--password-stdin"], monkeypatch, capsys, server.password)
@@ -156,3 +166,36 @@ def test_rerun_with_corrected_user_id_is_a_new_upload_not_the_failed_one(
     # the refused job keeps its record for the Failed panel
     failed = JobStore(paths.job_db_path()).jobs()
     assert {j.job_id: j.state.value for j in failed}[first["job_id"]] == "failed"
+
+
+def test_rerun_after_the_server_deleted_the_videos_uploads_them_again(
+        server, batch, monkeypatch, capsys):
+    files = batch[:2]
+    code, first = run_cli(_upload_args(server, files), monkeypatch, capsys, server.password)
+    assert code == 0
+    auth = {"Authorization": f"Bearer {api_token(server)}"}
+    for record in first:  # gone from the server (deleted by someone, or its disk lost)
+        httpx.delete(f"{server.api_url}/videos/{record['video_id']}", headers=auth,
+                     timeout=10).raise_for_status()
+    assert server_videos(server) == []
+    code, again = run_cli(_upload_args(server, files), monkeypatch, capsys, server.password)
+    assert code == 0, again
+    # not "already stored" with dead ids: the same jobs ran again and stored new videos
+    assert [r["job_id"] for r in again] == [r["job_id"] for r in first]
+    assert all(r["ok"] and not r.get("already_stored") for r in again)
+    assert not {r["video_id"] for r in again} & {r["video_id"] for r in first}
+    _assert_each_stored_once(server, files)
+
+
+def test_a_job_failed_for_a_missing_user_id_takes_it_from_the_rerun(
+        server, sample_video, monkeypatch, capsys):
+    token = api_token(server)  # a bare token does not say who the videos are for
+    base = ["upload", "--json", "--server", server.url, "--token", token]
+    code, [first] = run_cli([*base, str(sample_video)], monkeypatch, capsys)
+    assert code == 1 and first["error_code"] == "MISSING_FIELD"
+    assert "--user-id" in first["hint"]  # the option to use, by name
+    code, [second] = run_cli([*base, "--user-id", server.username, str(sample_video)],
+                             monkeypatch, capsys)
+    assert code == 0, second
+    assert second["ok"] and second["job_id"] == first["job_id"] and second["resumed"]
+    assert [v["user_id"] for v in server_videos(server)] == [server.username]

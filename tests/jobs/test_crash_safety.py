@@ -113,3 +113,31 @@ def test_killed_upload_reruns_to_every_file_stored_exactly_once(
             f.stat().st_size for f in crash_files)
         assert resent <= CHUNK + HEADERS_SLACK, (marker, resent)
         print(f"mid-upload kill: {resent} bytes re-sent (chunk {CHUNK})")
+
+
+@pytest.mark.slow
+def test_what_a_killed_run_delivered_is_not_sent_again(server_factory, fault_proxy,
+                                                       tmp_path):
+    """Issue 13, item 2: on main the killed run's PATCH carried a checksum of its whole
+    chunk, so the server threw the part it had received away and the rerun sent it again
+    (43.6 MB of 160 MB lost that way). Now the server keeps what arrived: the rerun sends
+    at most what was in flight, whatever the chunk size."""
+    clip = make_video(tmp_path / "long.mp4", seconds=1.5, size=(480, 360), noise=True)
+    chunk = 8 * 1024 * 1024  # ~12 MB: the kill (at half the file) lands inside the first PATCH
+    assert chunk < clip.stat().st_size < 2 * chunk * 0.9
+    srv = server_factory(chunk_size=chunk)
+    proxy = fault_proxy(srv.url)
+    srv.set_public_url(proxy.url)
+    cmd = _args(proxy.url, srv.username, [clip])
+    marker = _run_until_hook_then_kill(cmd, srv.password, "mid_upload")
+    delivered = proxy.bytes_up
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(None), input=srv.password + "\n",
+                           capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    (record,) = [json.loads(line) for line in rerun.stdout.splitlines()]
+    assert record["ok"] and record["resumed"] and record["sha256"] == sha256(clip)
+    resent = proxy.bytes_up - clip.stat().st_size  # both runs: all beyond one copy
+    assert delivered > 1024 * 1024, marker  # the killed run had sent a good part
+    assert resent <= 1024 * 1024 + HEADERS_SLACK, (marker, resent)
+    print(f"kill -9 mid-upload: killed run delivered {delivered} bytes, "
+          f"{resent} bytes sent beyond one copy in all (chunk {chunk})")

@@ -61,13 +61,26 @@ def test_illegal_transitions_are_refused_and_change_nothing(tmp_path):
     for target in S:
         with pytest.raises(IllegalTransition):
             store.transition(job.job_id, target)  # done is final
+    with pytest.raises(IllegalTransition):  # a resume, a retry: not for a done job
+        store.transition(job.job_id, S.QUEUED, allowed_from={S.FAILED, S.CANCELLED})
     assert store.get(job.job_id).finished_at is not None
 
 
 def test_every_state_has_rules_and_done_is_terminal():
     assert set(ALLOWED) == set(S)
-    assert ALLOWED[S.DONE] == frozenset()
+    assert ALLOWED[S.DONE] == frozenset({S.QUEUED})  # only a run-again that names DONE
     assert S.QUEUED in ALLOWED[S.FAILED]  # retry
+
+
+def test_a_done_job_runs_again_only_when_the_caller_names_done(tmp_path):
+    store = JobStore(tmp_path / "j.db")
+    job = store.add(_job())
+    for state, stage in ((S.VALIDATING, None), (S.ANALYZING, Stage.ANALYSE),
+                         (S.UPLOADING, Stage.UPLOAD), (S.DONE, Stage.DONE)):
+        store.transition(job.job_id, state, stage=stage)
+    again = store.transition(job.job_id, S.QUEUED, allowed_from={S.DONE}, stage=Stage.UPLOAD,
+                             video_id=None)
+    assert (again.state, again.stage, again.finished_at) == (S.QUEUED, Stage.UPLOAD, None)
 
 
 def test_allowed_from_guards_against_a_concurrent_pause(tmp_path):

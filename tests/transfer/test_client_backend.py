@@ -125,7 +125,8 @@ def test_expired_token_is_refreshed_once_then_token_expired(server, tmp_path):
     assert info.value.code == "TOKEN_EXPIRED"
 
 
-def test_resume_after_a_reset_at_half_resends_at_most_one_chunk(server, fault_proxy, tmp_path):
+def test_reset_at_half_keeps_what_arrived_and_resends_almost_nothing(server, fault_proxy,
+                                                                     tmp_path):
     proxy = fault_proxy(server.url)
     server.set_public_url(proxy.url)  # the server is reached through the proxy, as behind any proxy
     client = connect(server, proxy.url)
@@ -136,9 +137,11 @@ def test_resume_after_a_reset_at_half_resends_at_most_one_chunk(server, fault_pr
     proxy.reset_after(25 * MiB)
     video = upload(client, local, on_upload_url=saved.append, on_attempt=attempts.append)
     assert proxy.reset_done.is_set()
-    assert [a.error_code for a in attempts] == ["CONNECTION_RESET"]
+    # the cut PATCH's bytes were kept: progress, not a failed attempt (at most one, when the
+    # client's HEAD overtook the server noticing the cut; the retry's HEAD sees them)
+    assert [a.error_code for a in attempts] in ([], ["CONNECTION_RESET"])
     resent = proxy.bytes_up - start - local.stat().st_size
-    assert 0 < resent <= 8 * MiB + 64 * 1024  # one chunk at most (+ request headers)
+    assert 0 < resent <= 1 * MiB + 64 * 1024  # what was in flight (+ request headers)
     assert len(saved) == 1 and video.sha256 == sha256(local)
 
 
@@ -148,7 +151,8 @@ def test_server_side_drop_mid_chunk_resumes(server, tmp_path):
     server.inject_fault("PATCH", "/uploads/*", drop_after_bytes=3 * MiB, count=1)
     attempts = []
     video = upload(client, local, on_attempt=attempts.append)
-    assert [a.error_code for a in attempts] in (["CONNECTION_RESET"], ["NETWORK_TIMEOUT"])
+    assert server.inject_fault is not None and not server.ctx.faults.list()  # the drop happened
+    assert attempts == []  # the 3 MiB that arrived were kept: the upload went on from there
     assert video.sha256 == sha256(local)
 
 

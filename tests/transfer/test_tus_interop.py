@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -59,7 +60,9 @@ def test_plain_tus_server_without_config_takes_any_file_type(tus_node_server, tm
     assert stored_file(store, record["url"]).read_bytes() == clip.read_bytes()
 
 
-def test_reset_at_half_resends_at_most_one_chunk(tus_node_server, fault_proxy, tmp_path):
+def test_reset_at_half_keeps_what_the_server_stored(tus_node_server, fault_proxy, tmp_path):
+    # @tus/server, like tusd, keeps the bytes of a PATCH cut off mid-body: the client goes
+    # on from there (no retry spent) and sends again only what was in flight.
     endpoint, store = tus_node_server
     proxy = fault_proxy(endpoint)
     local = random_file(tmp_path / "fifty.bin", 50 * MiB)
@@ -71,9 +74,10 @@ def test_reset_at_half_resends_at_most_one_chunk(tus_node_server, fault_proxy, t
                          on_attempt=attempts.append)
         result = up.upload(str(local))
     assert proxy.reset_done.is_set() and proxy.resets == 1
-    assert [a.error_code for a in attempts] == ["CONNECTION_RESET"]
+    assert [a.error_code for a in attempts] in ([], ["CONNECTION_RESET"])  # see the other
     resent = proxy.bytes_up - local.stat().st_size
-    assert 0 < resent <= chunk + 64 * 1024  # one chunk at most, plus request headers
+    assert 0 < resent <= 1 * MiB + 64 * 1024  # what was in flight, plus request headers
+    # the client also counts what died in the socket buffers with the reset
     assert result.bytes_sent - local.stat().st_size <= chunk
     assert sha256(stored_file(store, result.url)) == sha256(local) == result.sha256
 
@@ -87,12 +91,14 @@ def test_refused_connections_heal_within_the_attempt_limit(tus_node_server, faul
     with httpx.Client() as http:
         up = TusUploader(http, proxy.wrap(endpoint), policy=FAST, on_attempt=attempts.append)
         result = up.upload(str(local))
-    assert attempts and {a.error_code for a in attempts} == {"CONNECTION_FAILED"}
+    assert attempts and {a.error_code for a in attempts} == {"CONNECTION_REFUSED"}
     assert result.attempts == len(attempts) + 1 <= 5
     assert stored_file(store, result.url).read_bytes() == local.read_bytes()
 
 
-def test_stalled_connection_times_out_and_resumes(tus_node_server, fault_proxy, tmp_path):
+def test_stalled_connection_times_out_and_resumes(tus_node_server, fault_proxy, tmp_path,
+                                                  caplog):
+    caplog.set_level(logging.INFO, logger="desktop_app.transfer")
     endpoint, store = tus_node_server
     proxy = fault_proxy(endpoint)
     local = random_file(tmp_path / "b.bin", 6 * MiB)
@@ -104,7 +110,11 @@ def test_stalled_connection_times_out_and_resumes(tus_node_server, fault_proxy, 
                          on_attempt=attempts.append)
         result = up.upload(str(local))
     assert proxy.stall_hit.is_set()
-    assert [a.error_code for a in attempts] == ["NETWORK_TIMEOUT"]
+    # The stall ends in a timeout: a failed attempt, or, when the server had already stored
+    # part of the stalled PATCH, a cut that kept bytes (the upload goes on from there).
+    noticed = [a.error_code for a in attempts] + [
+        r.getMessage() for r in caplog.records if "cut off" in r.getMessage()]
+    assert len(noticed) == 1 and "NETWORK_TIMEOUT" in noticed[0], noticed
     assert stored_file(store, result.url).read_bytes() == local.read_bytes()
 
 
@@ -250,5 +260,5 @@ def test_cli_reports_an_unreachable_server_after_its_attempts(tmp_path):
     (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert (record["ok"], record["error_code"], record["attempts"]) == \
-        (False, "CONNECTION_FAILED", 3)
-    assert record["error"].startswith("The app could not connect to the server")
+        (False, "CONNECTION_REFUSED", 3)
+    assert record["error"].startswith("The server refused the connection")

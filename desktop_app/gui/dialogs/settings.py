@@ -1,4 +1,5 @@
-"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size, language;
+"""Settings: server, default user/session, parallelism, retries, bandwidth, chunk size, how long to wait for a server
+that is down before giving up, language;
 then, as a section of its own, watched folders and the laptop's events
 (``watched_folders.py``).
 
@@ -85,6 +86,14 @@ class SettingsDialog(QDialog):
         self.chunk_spin = _spin(1, 256, s.chunk_size_mib, _("Chunk size"), " " + _("MiB"),
                                 description=chunk_tip)
         self.chunk_spin.setToolTip(plain.tooltip(chunk_tip))
+        # minutes here, seconds in the settings; 0 ("Never"): wait for the server for ever
+        give_up_tip = _("While the server is down or unreachable, uploads wait for it and "
+                        "continue when it is back. With a time set, they fail after that long "
+                        "with no progress at all.")
+        self.give_up_spin = _spin(0, 24 * 60, (s.give_up_after_s + 59) // 60,
+                                  _("Give up waiting for the server after"), " " + _("min"),
+                                  special=_("Never"), description=give_up_tip)
+        self.give_up_spin.setToolTip(plain.tooltip(give_up_tip))
         self.minimized_check = QCheckBox(_("Start &minimized"))
         self.minimized_check.setChecked(s.start_minimized)
         self.minimized_check.setAccessibleDescription(_("Open the window minimized at start"))
@@ -107,14 +116,15 @@ class SettingsDialog(QDialog):
             (_("Parallel &analyses:"), self.analyses_spin),
             (_("Retry &attempts:"), self.attempts_spin),
             (_("&Bandwidth limit:"), self.bandwidth_spin),
-            (_("&Chunk size (if the server suggests none):"), self.chunk_spin)])
+            (_("&Chunk size (if the server suggests none):"), self.chunk_spin),
+            (_("&Give up waiting for the server after:"), self.give_up_spin)])
         self._section(layout, _("Window"), [
             (_("&Language:"), self.language_combo),
             ("", self.minimized_check)])
         self.watched = WatchedFoldersBox(settings, dialogs=dialogs, states=folder_states)
         layout.addWidget(self.watched)
-        layout.addWidget(plain.label(_("A new server URL, parallelism or language applies on "
-                                       "next start."), selectable=False))
+        layout.addWidget(plain.label(_("A new server URL, parallelism, give-up time or language "
+                                       "applies on next start."), selectable=False))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         B = QDialogButtonBox.StandardButton
@@ -149,6 +159,7 @@ class SettingsDialog(QDialog):
             retry_attempts=self.attempts_spin.value(),
             bandwidth_limit_kbps=self.bandwidth_spin.value(),
             chunk_size_mib=self.chunk_spin.value(),
+            give_up_after_s=self.give_up_spin.value() * 60,
             start_minimized=self.minimized_check.isChecked(),
             language=str(self.language_combo.currentData() or ""),
         ).clamped()

@@ -123,13 +123,13 @@ class StatusBar(QStatusBar):
             return network
         ev = self.connection
         if ev.state is ConnectionState.UNAVAILABLE:
+            # an outage is a wait, not a failure: uploads continue once the server answers
             if ev.next_probe_at is None:
-                return _("Server unavailable — circuit open")
+                return _("Waiting for the server")
             left = int(round(ev.next_probe_at - time.time()))
             if left > 0:
-                return _("Server unavailable — circuit open, next probe in {seconds} s").format(
-                    seconds=left)
-            return _("Server unavailable — circuit open, probing now")
+                return _("Waiting for the server — next try in {seconds} s").format(seconds=left)
+            return _("Waiting for the server — trying now")
         if ev.state is ConnectionState.RETRYING:
             return _("Retrying — the server had a problem")
         return _("Online")
