@@ -77,7 +77,7 @@ def test_the_details_pane_reads_the_new_record_in_seconds(scene_clips):
     tl = timeline(record)
     assert tl.cuts == [2.0, 4.0, 5.0, 7.0]
     assert tl.black == [(4.0, 5.0)] and tl.frozen == [(7.0, 9.0)] and tl.duration == 9.0
-    assert "1 black segment(s), 1 frozen segment(s), 4 scene cut(s)" in summary_lines(record)[1]
+    assert "1 black segment, 1 frozen segment, 4 scene cuts" in summary_lines(record)[1]
 
 
 def test_one_cut_in_a_long_clip_costs_about_one_gop(scene_clips):
