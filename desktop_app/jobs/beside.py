@@ -95,7 +95,7 @@ class Track:
                 return
             self.hashed.wait(min(0.1, left))
             cancel.raise_if_cancelled()
-        self._check()
+        self._check(cancel)
 
     def take_error(self) -> AppError | None:
         """A failed pass's error, for the one who fails the job with it (None: no
@@ -109,13 +109,16 @@ class Track:
     def _wait(self, event: threading.Event, cancel: CancelToken) -> None:
         while not event.wait(0.25):
             cancel.raise_if_cancelled()
-        self._check()
+        self._check(cancel)
 
-    def _check(self) -> None:
+    def _check(self, cancel: CancelToken) -> None:
         if self.error is not None:
             raise self.error
         if self.stop.is_set():
-            raise Stale()  # the job stopped or moved on; its worker is being stopped too
+            # Stopped with its job: by a pause, a cancel or shutdown, which stop the
+            # worker too (its CANCELLED settles the job), or by the job moving on.
+            cancel.raise_if_cancelled()
+            raise Stale()
 
 
 def background_priority() -> None:
@@ -220,9 +223,10 @@ class SideWork:
     def hash_known(self, track: Track, sha256: str) -> None:
         """The job's whole-file sha256 is known: called once per run of its sha256 pass,
         the moment the digest is, on the pass's thread. The upload's first byte waits for
-        this to return (up to ``HASH_GRACE_S`` after the upload worker took the job), so
-        what runs here runs before a byte is sent unless the hash took longer; then the
-        upload is running. An ``AppError`` raised here fails the job as a failed pass
+        this to return, up to ``HASH_GRACE_S`` once its worker has the job and its server
+        session (a job waiting for an upload slot is usually hashed long before), so what
+        runs here runs before a byte is sent unless the hash took longer; then the upload
+        is running. An ``AppError`` raised here fails the job as a failed pass
         does (a running upload is stopped at once, its partial upload discarded). Not
         called for a job whose sha256 an earlier run stored."""
         self.store.update(track.job_id, sha256=sha256)
