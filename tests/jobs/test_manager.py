@@ -140,8 +140,10 @@ def test_expired_sign_in_asks_once_and_every_job_resumes_after_sign_in(server, c
     try:
         jobs = manager.add_files([str(c) for c in clips], user_id="local")
         ids = {j.job_id for j in jobs}
+        # The prompt follows the first job's own move; the others may be parked first.
         rec.wait(lambda ev: {j.job_id for j in manager.jobs()
-                             if j.state is S.WAITING_SIGN_IN} == ids)
+                             if j.state is S.WAITING_SIGN_IN} == ids
+                 and any(isinstance(e, SignInRequired) for e in ev))
         assert len(rec.of(SignInRequired)) == 1
         assert rec.of(SignInRequired)[0].error_code == "TOKEN_EXPIRED"
         client.sign_in(server.username, server.password)
