@@ -29,7 +29,7 @@ from typing import Any
 from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
 from desktop_app.jobs.backend import Backend
-from desktop_app.jobs.beside import HASH_GRACE_S, SideWork, Track, shared
+from desktop_app.jobs.beside import HASH_GRACE_S, SideWork
 from desktop_app.jobs.control import Control, Stale, test_hook
 from desktop_app.jobs.failures import FailureHandler
 from desktop_app.jobs.lifecycle import Lifecycle
@@ -45,6 +45,7 @@ from desktop_app.jobs.model import (
 from desktop_app.jobs.monitor import Monitor
 from desktop_app.jobs.pools import Throttle
 from desktop_app.jobs.store import IllegalTransition, JobNotFound
+from desktop_app.jobs.track import Track, shared
 from desktop_app.jobs.waits import Waits
 from desktop_app.transfer.retry import AttemptInfo
 
