@@ -8,7 +8,9 @@
     known.py       re-adding a file the store knows continues its job
     batch.py       a batch's session title and its one alert
     lifecycle.py   every state move (+ event), per-job stop control, the queue to the pools
-    stages.py      what each pool does for a job (validate+analyse, upload, process)
+    stages.py      what each pool does for a job (quick checks, upload, process)
+    beside.py      the sha256 pass and the analysis that run beside a job's upload
+    track.py       where the upload and those passes hand over results and errors
     failures.py    where a stage's error goes (pause, sign-in wait, server wait, record)
     waits.py       sign-in / server waits, connection state
     control.py     per-job stop control; the crash-test hook

@@ -43,8 +43,10 @@ def test_hook(point: str, detail: str = "") -> None:
 
     With ``VIDEO_UPLOADER_TEST_HOOK=point`` set, reaching the point prints
     ``TEST-HOOK point`` to stderr and blocks forever, so the test kills a process
-    that is provably at that point instead of guessing with sleeps. Points:
-    queued (CLI, jobs committed), analysing, mid_upload, after_finish.
+    that is provably at that point instead of guessing with sleeps (only the thread
+    that reaches it parks: the upload and the analysis run side by side). Points:
+    queued (CLI, jobs committed), analysing (first analysis progress), both_running
+    (a quarter of the bytes sent while the analysis still runs), mid_upload, after_finish.
     """
     points = os.environ.get(TEST_HOOK_ENV, "")
     if point in points.split(","):

@@ -9,13 +9,16 @@
     manager.shutdown()                   # within ~1 s; unfinished jobs stay queued
 
 Adding a file the store already knows continues its job (``known.py``). Stages run on
-three pools: validate+analyse (CPU, as many workers as cores),
-upload (``upload_workers``, default 2) and processing (server-side, polled).
+three pools: check (the quick checks, as many workers as cores), upload
+(``upload_workers``, default 2) and processing (server-side, polled); beside the
+upload, a job's sha256 and analysis run on two more (``beside.py``: one hashing,
+``analysis_workers`` decoding, default one per core), from the moment its checks pass.
 Each worker moves its job with ``store.transition`` (committed before an event
 says so), so whatever happens to the process, the store says where each job is
 and ``start()`` carries on from there: a job found mid-upload resumes from the
 server's offset with its stored upload URL and idempotency key, so nothing is
-ever uploaded twice. Jobs another live process is running (the window beside a
+ever uploaded twice, and its analysis starts again from the beginning (unless it
+was stored). Jobs another live process is running (the window beside a
 CLI run) are left to it (``ownership.py``); a crashed one's are taken over.
 
 In the window as in the CLI, a job that meets an outage (an open breaker, a server that
@@ -41,7 +44,9 @@ from desktop_app.files import FileIdentity
 from desktop_app.jobs import batch, ownership
 from desktop_app.jobs.api import EventCallback
 from desktop_app.jobs.backend import Backend
+from desktop_app.jobs.beside import SideWork
 from desktop_app.jobs.bundle import export_support_bundle
+from desktop_app.jobs.control import test_hook
 from desktop_app.jobs.failures import FailureHandler
 from desktop_app.jobs.giveup import ProgressClock
 from desktop_app.jobs.known import (
@@ -54,7 +59,7 @@ from desktop_app.jobs.known import (
 )
 from desktop_app.jobs.lifecycle import WAITING, Lifecycle
 from desktop_app.jobs.log import setup_logging
-from desktop_app.jobs.model import Job, JobAdded, JobRemoved, JobState, Stage
+from desktop_app.jobs.model import Event, Job, JobAdded, JobChanged, JobRemoved, JobState, Stage
 from desktop_app.jobs.monitor import Monitor
 from desktop_app.jobs.ownership import RunnerClaim
 from desktop_app.jobs.pools import Scheduler, StagePool, Throttle
@@ -86,7 +91,8 @@ class JobManager:
         self.default_session_id = default_session_id
         self.claim = RunnerClaim(store.path.parent / "runners")
         self.progress = ProgressClock(give_up_after_s)
-        self.life = Lifecycle(store, on_event, runner=self.claim.instance,
+        self._front = on_event
+        self.life = Lifecycle(store, self._on_event, runner=self.claim.instance,
                               on_progress=self.progress.progress,
                               on_activity=self.progress.activity)
         self.monitor = Monitor(self.life.emit)
@@ -96,13 +102,17 @@ class JobManager:
         failures = self.failures = FailureHandler(self.life, self.waits, backend, self.monitor,
                                                   interactive=interactive)
         self.waits.on_give_up = failures.give_up
-        self.runner = StageRunner(self.life, backend, self.waits, failures, self.monitor,
-                                  self.throttle, hook=hook,
-                                  processing_timeout_s=processing_timeout_s)
         cores = os.cpu_count() or 1
-        analyse = StagePool("analyse", analysis_workers or cores, self.runner.analyse)
+        self.side = SideWork(self.life, failures, backend, self.throttle,
+                             analysis_workers=analysis_workers or cores, hook=hook or test_hook)
+        self.runner = StageRunner(self.life, backend, self.waits, failures, self.monitor,
+                                  self.throttle, self.side, hook=hook,
+                                  processing_timeout_s=processing_timeout_s)
+        check = StagePool("check", cores, self.runner.check)
         self.pools = {
-            Stage.VALIDATE: analyse, Stage.ANALYSE: analyse,
+            # ANALYSE: a job whose analysis failed (a retry checks it again), or one an
+            # older version left between analysis and upload.
+            Stage.VALIDATE: check, Stage.ANALYSE: check,
             Stage.UPLOAD: StagePool("upload", upload_workers, self.runner.upload),
             Stage.PROCESS: StagePool("process", process_workers, self.runner.process),
         }
@@ -113,8 +123,14 @@ class JobManager:
                                        answered=self.progress.activity)
         self._started = False
 
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, JobChanged):  # every move: side work stops with its job
+            self.side.job_moved(event.job)
+        if self._front is not None:
+            self._front(event)
+
     def _distinct_pools(self) -> list[StagePool]:
-        return list({id(p): p for p in self.pools.values()}.values())
+        return list({id(p): p for p in self.pools.values()}.values()) + self.side.pools
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -144,10 +160,13 @@ class JobManager:
                 log.info("resuming job %s at stage %s", job.job_id, job.stage,
                          extra={"job_id": job.job_id, "file": job.path})
             if job.state is S.QUEUED:
+                if job.stage is Stage.UPLOAD:
+                    self.side.begin(job)  # its passes start now, not when its upload does
                 self.life.enqueue(job)
 
     def shutdown(self, wait: bool = True) -> None:
         self.life.close()
+        self.side.stop_all()
         pools = self._distinct_pools()
         for pool in pools:
             pool.stop(wait=False)
@@ -323,9 +342,11 @@ class JobManager:
         """Forget the job; a partial upload it leaves on the server is discarded (tus
         termination, in the background): nobody can resume it any more."""
         self.life.ask_to_stop(job_id, "cancel")
+        self.side.stop(job_id)
         job = self.store.get(job_id)
         self.store.remove(job_id)
         self.throttle.forget(job_id)
+        self.side.forget(job_id)
         self.life.emit(JobRemoved(job_id))
         if job is not None and job.upload_url and not job.video_id:
             self._discard_upload(job_id, self.backend.local_url(job.upload_url) or job.upload_url)

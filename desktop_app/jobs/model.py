@@ -1,9 +1,13 @@
 """The job model shared by the store, the manager, the CLI and the GUI.
 
-A job moves through stages  validate -> analyse -> upload -> process -> done.
-``Job.state`` says what it is doing now (running a stage, waiting, paused,
-failed); ``Job.stage`` says which stage it is at, so a retry re-runs from the
-stage that failed, with the job's original parameters.
+A job moves through stages  validate -> upload -> process -> done: the quick checks,
+then the upload with the job's sha256 and analysis computed beside it (``beside.py``),
+then the server's processing. ``Job.state`` says what it is doing now (running a
+stage, waiting, paused, failed); ``Job.stage`` says which stage it is at, so a retry
+re-runs from the stage that failed, with the job's original parameters. A job whose
+analysis failed is at stage analyse (its retry checks the file again); ANALYZING and
+stage analyse as a step of their own are left from versions that analysed before
+uploading (their stored jobs still run).
 
 The manager reports to its front ends through one callback taking an ``Event``
 (one of the dataclasses below); the GUI wraps it in a queued Qt signal, the CLI
@@ -19,9 +23,9 @@ from typing import Any
 
 
 class Stage(enum.StrEnum):
-    VALIDATE = "validate"
-    ANALYSE = "analyse"
-    UPLOAD = "upload"
+    VALIDATE = "validate"  # the quick checks
+    ANALYSE = "analyse"  # the analysis failed (it runs beside the upload)
+    UPLOAD = "upload"  # sending; the sha256 and analysis passes run beside it
     PROCESS = "process"  # waiting for the server to process the stored video
     DONE = "done"
 
@@ -99,7 +103,7 @@ class Job:
     upload_url: str | None = None  # tus upload URL, persisted the moment it exists
     analysis: dict[str, Any] | None = None
     video_id: str | None = None
-    sha256: str | None = None  # of the local file, from analysis
+    sha256: str | None = None  # of the local file, from its sha256 pass
     server_sha256: str | None = None
     state: JobState = JobState.QUEUED
     stage: Stage = Stage.VALIDATE
@@ -150,9 +154,9 @@ class JobProgress:
 
     job_id: str
     stage: Stage
-    done: int  # bytes sent (upload) or frames decoded (analyse)
+    done: int  # bytes sent (upload) or frames decoded (analyse, both of its passes)
     total: int
-    rate: float  # bytes/s (upload) or frames/s (analyse)
+    rate: float  # bytes/s (upload) or frames/s (analyse); both may run at once
     eta_s: float | None
 
 

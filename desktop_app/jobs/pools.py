@@ -1,8 +1,9 @@
 """Small threading pieces the manager is built from.
 
-``StagePool``   N daemon-less worker threads draining a queue of job ids; stops
-                within a second of ``stop()`` (workers poll with a timeout); ``hold()``
-                leaves the queue alone until ``release()``.
+``StagePool``   N worker threads draining a queue of job ids, oldest first, the ones
+                submitted ``urgent`` before the rest; stops within a second of
+                ``stop()`` (workers poll with a timeout); ``hold()`` leaves the queue
+                alone until ``release()``.
 ``Scheduler``   one thread running callbacks at a wall-clock time (requeue jobs
                 when a breaker's probe is due).
 ``Throttle``    at most ``rate`` progress events a second per job, plus the last.
@@ -26,10 +27,13 @@ class StagePool:
         self.name = name
         self.size = max(1, workers)
         self._handler = handler
-        self._queue: queue.Queue[str] = queue.Queue()
+        # (0 urgent / 1 not, order submitted, job id)
+        self._queue: queue.PriorityQueue[tuple[int, int, str]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pending: set[str] = set()  # waiting in the queue: never queued twice
+        self._urgent: set[str] = set()  # ...except once more, ahead, when it becomes urgent
         self._lock = threading.Lock()
         self._open = threading.Event()  # cleared while held: queued work waits
         self._open.set()
@@ -40,12 +44,17 @@ class StagePool:
             thread.start()
             self._threads.append(thread)
 
-    def submit(self, job_id: str) -> bool:
+    def submit(self, job_id: str, *, urgent: bool = False) -> bool:
+        """Queue the job (False: it is queued already). ``urgent``: ahead of the others
+        (a job already queued is queued once more, ahead; the handler runs for it twice
+        and must find nothing left to do the second time)."""
         with self._lock:
-            if job_id in self._pending:
+            if job_id in self._pending and (not urgent or job_id in self._urgent):
                 return False
             self._pending.add(job_id)
-        self._queue.put(job_id)
+            if urgent:
+                self._urgent.add(job_id)
+        self._queue.put((0 if urgent else 1, next(self._order), job_id))
         return True
 
     def hold(self) -> None:
@@ -71,7 +80,7 @@ class StagePool:
             if not self._open.wait(0.2):
                 continue
             try:
-                job_id = self._queue.get(timeout=0.2)
+                _, _, job_id = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
             # Held while this worker waited for work: keep the job in hand until released
@@ -83,6 +92,7 @@ class StagePool:
                 # Taken off the queue: a re-submit from now on queues it again (the
                 # handler's QUEUED -> active transition stops a second concurrent run).
                 self._pending.discard(job_id)
+                self._urgent.discard(job_id)
             if self._stop.is_set():
                 return
             try:

@@ -6,6 +6,15 @@ the one queued, do the work with the job's ``Control`` (pause/cancel within a
 second), store the result, move the job on and hand it to the next pool.
 Errors are sorted at one place, ``failures.FailureHandler``. A bug becomes UNEXPECTED_ERROR with its
 traceback in the log, never a dead worker.
+
+* check: the quick checks, the ones that decode almost nothing (file system, type
+  sniffing, container structure, first frame; the server's type list), then the job
+  queues for upload at once and its sha256 and analysis passes start (``beside.py``);
+* upload: sends the bytes while those passes run; the first byte waits for the sha256
+  at most ``beside.HASH_GRACE_S``, the finish call for both (it carries the analysis).
+  A pass that fails stops the upload at once: the partial upload is discarded on the
+  server and the job fails with the pass's code and message;
+* process: polls the server until it has processed the video, then DONE.
 """
 
 from __future__ import annotations
@@ -15,10 +24,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
 from desktop_app.jobs.backend import Backend
+from desktop_app.jobs.beside import HASH_GRACE_S, SideWork
 from desktop_app.jobs.control import Control, Stale, test_hook
 from desktop_app.jobs.duplicates import Duplicates
 from desktop_app.jobs.failures import FailureHandler
@@ -35,19 +47,19 @@ from desktop_app.jobs.model import (
 from desktop_app.jobs.monitor import Monitor
 from desktop_app.jobs.pools import Throttle
 from desktop_app.jobs.store import IllegalTransition, JobNotFound
+from desktop_app.jobs.track import Track, shared
 from desktop_app.jobs.waits import Waits
 from desktop_app.transfer.retry import AttemptInfo
 
 log = logging.getLogger(__name__)
 S = JobState
 POLL_S, POLL_MAX_S = 0.25, 2.0  # quick for small clips, gentle on long processing
-# Analysis keys that describe this computer, not the video: never sent to the server.
-_LOCAL_ONLY = ("file", "thumbnail_path")
 
 
 class StageRunner:
     def __init__(self, life: Lifecycle, backend: Backend, waits: Waits, failures: FailureHandler,
-                 monitor: Monitor, throttle: Throttle, *, processing_timeout_s: float,
+                 monitor: Monitor, throttle: Throttle, side: SideWork, *,
+                 processing_timeout_s: float,
                  hook: Callable[[str, str], None] | None = None) -> None:
         self.life = life
         self.store = life.store
@@ -56,6 +68,7 @@ class StageRunner:
         self.failures = failures
         self.monitor = monitor
         self.throttle = throttle
+        self.side = side
         self.processing_timeout_s = processing_timeout_s
         self.hook = hook or test_hook
         self._session_lock = threading.Lock()
@@ -64,8 +77,8 @@ class StageRunner:
 
     # ---- stages -----------------------------------------------------------------------
 
-    def analyse(self, job_id: str) -> None:
-        self._run(job_id, self._analyse)
+    def check(self, job_id: str) -> None:
+        self._run(job_id, self._check)
 
     def upload(self, job_id: str) -> None:
         self._run(job_id, self._upload)
@@ -73,83 +86,92 @@ class StageRunner:
     def process(self, job_id: str) -> None:
         self._run(job_id, self._process)
 
-    def _analyse(self, job: Job, ctl: Control) -> None:
+    def _check(self, job: Job, ctl: Control) -> None:
         # Imported here: cv2 is heavy, and the CLI's `jobs` command never needs it.
-        from desktop_app.media.analyse import analyse
-        from desktop_app.media.validate import inspect_file, validate_job_fields
+        from desktop_app.media.validate import validate_file, validate_job_fields
 
-        if job.stage is Stage.VALIDATE:
-            job = self._enter(job, S.VALIDATING)
-            integrity.check_unchanged(job)
-            validate_job_fields(job.user_id or None, job.recorded_at,
-                                require_user=bool(job.user_id))
-            # File system, extension and content sniffing only: the analysis decodes the
-            # whole file once and raises the decoder's codes (corrupt, codec) itself.
-            inspect_file(job.path)
-            self.backend.check_file_type(job.path, ctl.token)  # no analysis for a refusal
-            job = self.life.move(job.job_id, S.ANALYZING, stage=Stage.ANALYSE,
-                                 allowed_from={S.VALIDATING})
-        else:
-            job = self._enter(job, S.ANALYZING)
+        job = self._enter(job, S.VALIDATING)
         integrity.check_unchanged(job)
-        hooked = False
-
-        def progress(done: int, total: int) -> None:
-            nonlocal hooked
-            if not hooked:
-                hooked = True
-                self.hook("analysing", job.job_id)
-            self._progress(job.job_id, Stage.ANALYSE, done, total)
-
-        result = analyse(job.path, progress=progress, cancel=ctl.event)
-        ctl.token.raise_if_cancelled()
-        analysis = result.to_dict()
-        analysis.pop("thumbnail_jpeg", None)
-        thumb = getattr(result, "thumbnail_jpeg", None)
-        if thumb:
-            analysis["thumbnail_path"] = self._save_thumbnail(job.job_id, thumb)
-        integrity.check_unchanged(job)
+        validate_job_fields(job.user_id or None, job.recorded_at,
+                            require_user=bool(job.user_id))
+        # File system, extension, content sniffing, container structure, first frame: the
+        # full decode, which raises the decoder's codes (corrupt, cut short), runs beside
+        # the upload.
+        validate_file(job.path, deep=False)
+        self.backend.check_file_type(job.path, ctl.token)  # no work spent on a refusal
         job = self.life.move(job.job_id, S.QUEUED, stage=Stage.UPLOAD,
-                             allowed_from={S.ANALYZING}, analysis=analysis,
-                             sha256=getattr(result, "sha256", None))
+                             allowed_from={S.VALIDATING})
+        self.side.begin(job)
         self.life.enqueue(job)
 
     def _upload(self, job: Job, ctl: Control) -> None:
+        track = self.side.attach(job, ctl)  # its sha256 and analysis, started if need be
+        try:
+            self._send(job, ctl, track)
+        except AppError:
+            failed = track.take_error()  # a pass failed: that is why the upload stopped
+            if failed is None:
+                raise
+            self.side.discard_upload(job.job_id)
+            raise failed from None
+        finally:
+            self.side.detach(track, ctl)
+
+    def _send(self, job: Job, ctl: Control, track: Track) -> None:
         job = self._enter(job, S.UPLOADING)
         job_id = job.job_id
         integrity.check_unchanged(job)
         backend = self.backend
         user_id = job.user_id or backend.user_id()
-        # The sha256 is known here (from the analysis), before a byte is sent.
+        # Up to a moment for the sha256 (and what hash_known does with it) before the
+        # first byte; a large file's hash finishes while its bytes go out.
+        track.wait_hashed(HASH_GRACE_S, ctl.token)
+        if track.sha256 and track.sha256 != job.sha256:
+            job = replace(job, sha256=track.sha256)
+        # Known now (all but a large file's): the server may have these bytes already.
         if self.duplicates.finish_if_stored(job, user_id, ctl):
             return
         session_id = job.session_id or self._session_for(job, user_id, ctl)
         if job.session_id != session_id or job.user_id != user_id:
             job = self.store.update(job.job_id, session_id=session_id, user_id=user_id)
-        shared_analysis = ({k: v for k, v in job.analysis.items() if k not in _LOCAL_ONLY}
-                           if job.analysis is not None else None)
-        hooked = False
+        final: dict[str, Any] = {}
+
+        def analysis_now() -> dict[str, Any]:  # the finish call waits for the analysis
+            final.update(track.analysis_now(ctl.token))
+            return shared(final)
+
+        def sha256_now() -> str:
+            return track.sha256_now(ctl.token)
+
+        hooked = both = False
 
         def progress(done: int, total: int) -> None:
-            nonlocal hooked
-            self._back_to(job.job_id, S.UPLOADING)
-            self._progress(job.job_id, Stage.UPLOAD, done, total)
+            nonlocal hooked, both
+            self._back_to(job_id, S.UPLOADING)
+            self._progress(job_id, Stage.UPLOAD, done, total)
+            if not both and total and done * 4 >= total and done < total and track.analysing:
+                both = True
+                self.hook("both_running", f"{job_id} sent={done}")
             if not hooked and total and done * 2 >= total and done < total:
                 hooked = True
-                self.hook("mid_upload", f"{job.job_id} sent={done}")
+                self.hook("mid_upload", f"{job_id} sent={done}")
 
         def on_upload_url(url: str) -> None:
             # Persisted the moment it exists: a crash from here on resumes this upload.
-            self.store.update(job.job_id, upload_url=url)
+            self.store.update(job_id, upload_url=url)
 
+        # Known already (a retry): a small file may then go in one multipart request.
+        ready = not track.analysing and track.hashed.is_set()
         while True:
             try:
                 video = backend.client.upload_video(
                     session_id, job.path, user_id=user_id, recorded_at=job.recorded_at,
-                    analysis=shared_analysis, idempotency_key=job.idempotency_key,
+                    analysis=analysis_now() if ready else analysis_now,
+                    idempotency_key=job.idempotency_key,
                     upload_url=backend.local_url(job.upload_url), on_upload_url=on_upload_url,
                     progress=progress, cancel=ctl.token,
-                    on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info))
+                    on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info),
+                    local_sha256=track.sha256 or sha256_now)
             except AppError as err:
                 if err.code != "CHECKSUM_MISMATCH":
                     raise
@@ -160,8 +182,8 @@ class StageRunner:
                 continue
             self.hook("after_finish", job.job_id)
             job = self.store.update(job_id, video_id=video.video_id,
-                                      server_sha256=video.sha256, bytes_sent=video.bytes,
-                                      sha256=job.sha256 or video.local_sha256)
+                                    server_sha256=video.sha256, bytes_sent=video.bytes,
+                                    sha256=video.local_sha256 or job.sha256)
             integrity.check_unchanged(job)  # changed while it was being sent?
             mismatch = integrity.checksum_error(job, video.sha256)
             if mismatch is None:
@@ -173,8 +195,9 @@ class StageRunner:
             job = self._reupload(job, mismatch)
         self.waits.set_connection(ConnectionState.ONLINE)
         self.monitor.record_success()
+        stored = {"analysis": final} if final else {}  # with its sha256, for the record
         job = self.life.move(job.job_id, S.QUEUED, stage=Stage.PROCESS,
-                             allowed_from={S.UPLOADING, S.WAITING_RETRY})
+                             allowed_from={S.UPLOADING, S.WAITING_RETRY}, **stored)
         self.life.enqueue(job)
 
     def _process(self, job: Job, ctl: Control) -> None:
@@ -292,15 +315,3 @@ class StageRunner:
                     on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info))
                 self._sessions[key] = session.session_id
             return self._sessions[key]
-
-    def _save_thumbnail(self, job_id: str, jpeg: bytes) -> str | None:
-        from desktop_app import paths
-
-        folder = paths.data_dir() / "thumbnails"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{job_id}.jpg"
-            target.write_bytes(jpeg)
-            return str(target)
-        except OSError:
-            return None

@@ -6,8 +6,16 @@ sample, so analysis costs little more than decoding. Where two samples disagree
 (a cut, a black or frozen edge), ``boundaries`` has the short stretch between them
 decoded again to put the edge on its frame (``redecode``: a GOP or so per edge).
 The sha256 of the file is computed on a second thread meanwhile (hashlib releases
-the GIL). Each call owns its captures, one at a time; decoder threads are capped in
-``capture.open_capture``. No state outside the call: analyses run side by side.
+the GIL), unless the caller hashes it itself (``hash_file=False``: the job pipeline
+hashes in its own pass, ahead of the upload). Each call owns its captures, one at a
+time; decoder threads are capped in ``capture.open_capture``. No state outside the
+call: analyses run side by side.
+
+``progress(done, total)`` counts the frames both passes decode: the decode pass's
+(the header's count) and the boundary pass's (its plan, ``boundaries.planned``:
+extrapolated from the samples seen so far while the decode pass runs, exact once it
+ends). So the figure does not sit at 100 % while edges are still being placed, and it
+never goes back (a plan that grows holds it until the frames catch up).
 
     analysis = analyse(path, progress=lambda done, total: ..., cancel=event)
     analysis.to_dict()          # JSON for the upload, without the thumbnail
@@ -116,16 +124,17 @@ def analyse(
     *,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    hash_file: bool = True,
 ) -> Analysis:
     """Validate and analyse ``path``. Raises ``AppError``: the validation codes for
-    bad files, CANCELLED (within a second of ``cancel`` being set). ``progress`` counts
-    the decode pass's frames; the boundary pass after it (a GOP or so per edge, at most
-    one more pass) checks ``cancel`` at every frame but reports no progress."""
+    bad files, CANCELLED (within a second of ``cancel`` being set). ``progress``: see
+    the module's docstring. ``hash_file=False``: no sha256 (``Analysis.sha256`` is "")."""
     started = time.monotonic()
     facts = inspect_file(path, check_extension=False)
     _check_cancel(cancel, facts.path)
-    hasher = _Hasher(facts.path, cancel)
-    hasher.start()
+    hasher = _Hasher(facts.path, cancel) if hash_file else None
+    if hasher is not None:
+        hasher.start()
     try:
         with open_video(facts.path, facts.size, facts.sniffed) as opened:
             info = opened.info
@@ -133,6 +142,7 @@ def analyse(
             clock.record(opened.cap)
             sampler = Sampler(info.fps)
             sampler.add(opened.first_frame, 0, clock.times_ms[0] / 1000.0)
+            counted = _Progress(progress, sampler, clock, info.fps, facts.path)
 
             def on_frame(index: int, cap: cv2.VideoCapture) -> None:
                 ms = clock.record(cap)
@@ -142,25 +152,30 @@ def analyse(
                         sampler.add(frame, index, ms / 1000.0)
 
             result = decode_pass(opened.cap, total=info.header_frame_count, on_frame=on_frame,
-                                 progress=progress, cancel=cancel, path=facts.path, stage=STAGE)
+                                 progress=counted.decoding, cancel=cancel, path=facts.path,
+                                 stage=STAGE)
             check_complete(info, result)
         frame_s = 1.0 / info.fps if info.fps else 0.0
         duration = info.duration_s or round(result.last_ms / 1000.0 + frame_s, 3)
         time_of = _frame_times(clock, info.fps, duration)
-        with Redecoder(facts.path, clock, cancel=cancel) as source:
+        with Redecoder(facts.path, clock, cancel=cancel, on_grab=counted.redecoding) as source:
+            counted.decoded(result.frames, time_of, source)
             found = boundaries.find(sampler.samples, clock.frames, time_of, source)
+        counted.finished()
     except BaseException:
-        hasher.stop.set()
-        hasher.join()
+        if hasher is not None:
+            hasher.stop.set()
+            hasher.join()
         raise
-    hasher.join()
+    if hasher is not None:
+        hasher.join()
     _check_cancel(cancel, facts.path)
-    if hasher.error is not None:
+    if hasher is not None and hasher.error is not None:
         raise AppError("FILE_UNREADABLE", f"{hasher.error!r}", file=facts.path, stage=STAGE,
                        message=f"The file could not be read ({hasher.error.strerror or hasher.error}).")
     summary = sampler.summary()
     return Analysis(
-        file=facts.path, size=facts.size, sha256=hasher.digest, container=info.container,
+        file=facts.path, size=facts.size, sha256=hasher.digest if hasher else "", container=info.container,
         codec=info.codec, fourcc=info.fourcc, width=info.width, height=info.height, fps=info.fps,
         frame_count=result.frames, duration_s=duration, rotation=info.rotation,
         has_audio=info.has_audio, brightness=summary.brightness, contrast=summary.contrast,
@@ -171,6 +186,65 @@ def analyse(
         analysis_seconds=round(time.monotonic() - started, 3),
         thumbnail_jpeg=summary.thumbnail_jpeg,
     )
+
+
+class _Progress:
+    """``progress(done, total)`` over both passes, in decoded frames, never going back."""
+
+    PLAN_EVERY_S = 0.5  # re-estimating the plan costs a pass over the samples so far
+
+    def __init__(self, report: Callable[[int, int], None] | None, sampler: Sampler,
+                 clock: FrameClock, fps: float, path: str) -> None:
+        self.report, self.sampler, self.clock, self.fps = report, sampler, clock, fps
+        self.estimate = Redecoder(path, clock)  # never opened: only its cost model is used
+        self.plan = 0  # frames the boundary pass is expected to decode
+        self.planned_at = 0.0
+        self.frames = 0  # decoded by the decode pass
+        self.source: Redecoder | None = None
+        self.shown = 0.0  # the largest fraction reported
+        self.next_at = 0.0
+
+    def decoding(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.planned_at >= self.PLAN_EVERY_S:
+            self.planned_at = now
+            # The edges among the samples so far, extrapolated to the whole clip (at
+            # most one more pass, the boundary pass's budget).
+            seen = boundaries.planned(self.sampler.samples, done, self._time, self.estimate,
+                                      budget=total)
+            self.plan = min(total, seen * total // max(1, done))
+        self._show(done, total + self.plan)
+
+    def decoded(self, frames: int, time_of: Callable[[int], float], source: Redecoder) -> None:
+        """The decode pass is over: the plan is now exact."""
+        self.frames, self.source = frames, source
+        self.plan = boundaries.planned(self.sampler.samples, frames, time_of, source)
+        self._show(frames, frames + self.plan)
+
+    def redecoding(self) -> None:
+        now = time.monotonic()
+        if self.source is None or now < self.next_at:
+            return
+        self.next_at = now + 0.1
+        total = self.frames + self.plan
+        # A capture reopened after a lost seek decodes more than planned: not yet done.
+        self._show(min(total - 1, self.frames + self.source.decoded), total)
+
+    def finished(self) -> None:
+        total = self.frames + self.plan
+        self._show(total, total)
+
+    def _time(self, frame: int) -> float:
+        return frame / self.fps if self.fps > 0 else 0.0
+
+    def _show(self, done: int, total: int) -> None:
+        if self.report is None or total <= 0:
+            return
+        fraction = done / total
+        if fraction + 1e-9 < self.shown:
+            return  # the plan grew: hold the figure until the frames catch up
+        self.shown = fraction
+        self.report(done, total)
 
 
 def _frame_times(clock: FrameClock, fps: float, duration: float) -> Callable[[int], float]:

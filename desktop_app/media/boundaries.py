@@ -128,14 +128,7 @@ def find(samples: list[Sample], frames: int, time: Callable[[int], float],
          source: FrameSource | None) -> Boundaries:
     """Cuts and segments of a clip of ``frames`` frames; ``time(frame)`` in seconds
     (``time(frames)`` is the clip's end); ``source`` decodes stretches again."""
-    cuts = _cut_candidates(samples)
-    black = _runs(samples, [s.black for s in samples], "black", frames, pairs=False)
-    frozen = _runs(samples, [k > 0 and s.diff is not None and s.diff < FROZEN_DIFF and not s.black
-                             for k, s in enumerate(samples)], "frozen", frames, pairs=True)
-    # Runs that cannot last MIN_SEGMENT_S even at their widest are not worth a look.
-    black = [r for r in black if time(r.hi) - time(r.lo) >= MIN_SEGMENT_S - 1e-6]
-    frozen = [r for r in frozen if time(r.hi) - time(r.lo) >= MIN_SEGMENT_S - 1e-6]
-    edges = cuts + [e for r in black + frozen for e in (r.way_in, r.way_out) if e is not None]
+    edges, cuts, black, frozen = _candidates(samples, frames, time)
     out = Boundaries()
     if source is not None:
         out.stretches, out.redecoded = _decide_all(edges, frames, source)
@@ -146,6 +139,37 @@ def find(samples: list[Sample], frames: int, time: Callable[[int], float],
     out.black = _segments(black, time)
     out.frozen = _segments(frozen, time)
     return out
+
+
+def planned(samples: list[Sample], frames: int, time: Callable[[int], float],
+            source: FrameSource, budget: int | None = None) -> int:
+    """Frames ``find`` would decode again for these samples, its budget of one more
+    pass (``budget`` frames, default ``frames``) included: the boundary pass's cost,
+    known before it runs (the analysis counts it in its progress)."""
+    edges = _candidates(samples, frames, time)[0]
+    limit = frames if budget is None else budget
+    here, spent = 0, float(source.decoded)
+    for first, last, _members in _spans(edges):
+        step = source.cost(first, here) + (last - first + 1)
+        if spent + step > limit:
+            break
+        spent, here = spent + step, last + 1
+    return int(spent - source.decoded)
+
+
+def _candidates(samples: list[Sample], frames: int, time: Callable[[int], float]
+                ) -> tuple[list[_Edge], list[_Edge], list[_Run], list[_Run]]:
+    """Every edge to look at, then the cut candidates, black runs and frozen runs the
+    samples show."""
+    cuts = _cut_candidates(samples)
+    black = _runs(samples, [s.black for s in samples], "black", frames, pairs=False)
+    frozen = _runs(samples, [k > 0 and s.diff is not None and s.diff < FROZEN_DIFF and not s.black
+                             for k, s in enumerate(samples)], "frozen", frames, pairs=True)
+    # Runs that cannot last MIN_SEGMENT_S even at their widest are not worth a look.
+    black = [r for r in black if time(r.hi) - time(r.lo) >= MIN_SEGMENT_S - 1e-6]
+    frozen = [r for r in frozen if time(r.hi) - time(r.lo) >= MIN_SEGMENT_S - 1e-6]
+    edges = cuts + [e for r in black + frozen for e in (r.way_in, r.way_out) if e is not None]
+    return edges, cuts, black, frozen
 
 
 def _cut_candidates(samples: list[Sample]) -> list[_Edge]:
@@ -183,17 +207,9 @@ def _runs(samples: list[Sample], flags: list[bool], kind: str, frames: int, *, p
 
 
 def _decide_all(edges: list[_Edge], frames: int, source: FrameSource) -> tuple[int, int]:
-    """Decode each stretch once, in file order, and place the edges in it. Stretches
-    that touch (a sample ends one and starts the next) are decoded as one."""
-    spans: list[tuple[int, int, list[_Edge]]] = []
-    for e in sorted(edges, key=lambda e: (e.first, e.last)):
-        if spans and e.first <= spans[-1][1]:
-            first, last, members = spans[-1]
-            spans[-1] = (first, max(last, e.last), [*members, e])
-        else:
-            spans.append((e.first, e.last, [e]))
+    """Decode each stretch once, in file order, and place the edges in it."""
     here = decoded = 0
-    for first, last, members in spans:
+    for first, last, members in _spans(edges):
         if source.decoded + source.cost(first, here) + (last - first + 1) > frames:
             break  # never more than one more decode of the clip: the rest stay coarse
         looks: dict[int, Look] = {index: look(shrink(frame)) for index, frame in source.frames(first, last)}
@@ -203,6 +219,19 @@ def _decide_all(edges: list[_Edge], frames: int, source: FrameSource) -> tuple[i
             if all(n in looks for n in range(e.first, e.last + 1)):
                 e.frame, e.decided = _place(e, looks, frames), True
     return decoded, source.decoded
+
+
+def _spans(edges: list[_Edge]) -> list[tuple[int, int, list[_Edge]]]:
+    """The stretches to decode, in file order: edges that touch (a sample ends one and
+    starts the next) are decoded as one."""
+    spans: list[tuple[int, int, list[_Edge]]] = []
+    for e in sorted(edges, key=lambda e: (e.first, e.last)):
+        if spans and e.first <= spans[-1][1]:
+            first, last, members = spans[-1]
+            spans[-1] = (first, max(last, e.last), [*members, e])
+        else:
+            spans.append((e.first, e.last, [e]))
+    return spans
 
 
 def _place(e: _Edge, f: dict[int, Look], frames: int) -> int | None:

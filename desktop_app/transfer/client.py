@@ -43,7 +43,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -72,6 +72,8 @@ CONFIG_RETRY_S = 30.0  # config_if_reachable: a failed attempt is not repeated s
 
 Progress = Callable[[int, int], None]
 OnAttempt = Callable[[AttemptInfo], None]
+T = TypeVar("T")
+Later: TypeAlias = T | Callable[[], T]  # a value, or a function giving it when it is needed
 
 
 def api_url(server_url: str) -> str:
@@ -279,19 +281,24 @@ class BackendClient:
 
     # -- upload --
     def upload_video(self, session_id: str, path: str, *, user_id: str,
-                     recorded_at: str | None = None, analysis: dict | None = None,
+                     recorded_at: str | None = None, analysis: Later[dict | None] = None,
                      idempotency_key: str, upload_url: str | None = None,
                      on_upload_url: Callable[[str], None] | None = None,
                      progress: Progress | None = None, cancel: CancelToken | None = None,
                      on_attempt: OnAttempt | None = None,
-                     local_sha256: str | None = None) -> Video:
+                     local_sha256: Later[str | None] = None) -> Video:
         """Upload ``path`` into the session and return the server's video resource.
 
         ``upload_url`` resumes a tus upload persisted from ``on_upload_url``.
         ``progress(sent, total)``: bytes the server has plus those of the chunk in flight;
         after a failure it steps back to the offset the server reports.
         ``local_sha256``: the file's sha256 if the caller already computed it (the file's
-        size and mtime are still checked); otherwise it is computed while sending. Raises
+        size and mtime are still checked); otherwise it is computed while sending.
+        ``analysis`` and ``local_sha256`` may be functions instead: called once every byte
+        is on the server, before the finish call, they may block (the job pipeline
+        computes both beside the upload) and raise (no finish then). A function for
+        ``analysis`` sends even a small file through tus, since the multipart request
+        carries it in its first bytes. Raises
         AppError: file codes before sending, server codes, CANCELLED (extra reason
         "cancel"/"pause"), CIRCUIT_OPEN (extra next_probe_at), TOKEN_EXPIRED, and
         CHECKSUM_MISMATCH when the stored sha256 differs from the local file's.
@@ -304,11 +311,12 @@ class BackendClient:
             raise AppError("FILE_TOO_LARGE", f"{ident.size} bytes is over the server's limit "
                            f"of {cfg.max_upload_bytes}.", file=path, http_status=413)
         chunk = cfg.chunk_size or self.chunk_size or DEFAULT_CHUNK
-        fields = {"user_id": user_id, "recorded_at": recorded_at,
-                  "analysis": json.dumps(analysis) if analysis is not None else None}
-        if upload_url is None and ident.size < chunk:
-            video, local_sha = self._upload_multipart(session_id, ident, fields, idempotency_key,
-                                                      progress, cancel, on_attempt, local_sha256)
+        fields = {"user_id": user_id, "recorded_at": recorded_at, "analysis": analysis}
+        if upload_url is None and ident.size < chunk and not callable(analysis):
+            known = None if callable(local_sha256) else local_sha256  # a small file: hash it here
+            video, local_sha = self._upload_multipart(session_id, ident, _ready(fields),
+                                                      idempotency_key, progress, cancel,
+                                                      on_attempt, known)
         else:
             video, local_sha = self._upload_tus(session_id, ident, fields, cfg, chunk,
                                                 idempotency_key, upload_url, on_upload_url,
@@ -341,7 +349,7 @@ class BackendClient:
                     cfg: ServerConfig, chunk: int, key: str, upload_url: str | None,
                     on_upload_url: Callable[[str], None] | None, progress: Progress | None,
                     cancel: CancelToken, on_attempt: OnAttempt | None,
-                    known_sha256: str | None) -> tuple[Video, str]:
+                    known_sha256: Later[str | None]) -> tuple[Video, str]:
         endpoint = urljoin(self.server_url + "/", cfg.tus_endpoint or API_PREFIX + "/uploads")
         uploader = TusUploader(self.http, endpoint, send=self._send_authed, policy=self.policy,
                                breakers=self.breakers, budget=self.budget, chunk_size=chunk,
@@ -351,15 +359,18 @@ class BackendClient:
                 "user_id": fields["user_id"], "session_id": session_id}
         result = uploader.upload(ident.path, metadata=meta, idempotency_key=key,
                                  upload_url=upload_url, on_upload_url=on_upload_url,
-                                 progress=progress, cancel=cancel, known_sha256=known_sha256)
+                                 progress=progress, cancel=cancel,
+                                 known_sha256=known_sha256 if isinstance(known_sha256, str) else None,
+                                 hash_file=not callable(known_sha256))
         upload_id = urlsplit(result.url).path.rstrip("/").rsplit("/", 1)[-1]
-        body = {"upload_id": upload_id, **{k: v for k, v in fields.items() if v is not None}}
+        body = {"upload_id": upload_id, **{k: v for k, v in _ready(fields).items() if v is not None}}
+        sha = (known_sha256() if callable(known_sha256) else None) or result.sha256
         # A different key than the creation's: same key + different body would be a 422.
         finish_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}/finish/{upload_id}"))
         resp = self._call("POST", f"/sessions/{session_id}/videos", route="/sessions/{id}/videos",
                           json_body=body, idempotency_key=finish_key, cancel=cancel,
                           on_attempt=on_attempt)
-        return Video.from_dict(_json(resp)), result.sha256
+        return Video.from_dict(_json(resp)), sha
 
     # -- plumbing --
     def _call(self, method: str, path: str, *, route: str | None = None,
@@ -415,6 +426,15 @@ class BackendClient:
                                request_id=err.request_id, http_status=401)
             self.refresh(stale_access_token=token)
         raise AssertionError("unreachable")
+
+
+def _ready(fields: dict) -> dict:
+    """The form fields, a value still to come (a function) asked for now; the analysis
+    as its JSON text."""
+    out = {k: (v() if callable(v) else v) for k, v in fields.items()}
+    if out.get("analysis") is not None:
+        out["analysis"] = json.dumps(out["analysis"])
+    return out
 
 
 def _json(resp: httpx.Response) -> dict:

@@ -104,7 +104,7 @@ def test_bridge_batches_events_and_coalesces_progress_from_worker_threads(qtbot)
                     timeout=5000)
     assert len(batches) < 50, "events arrive in batches, not one signal each"
     assert [e.job.job_id for b in batches for e in b][:2000] == [j.job_id for j in jobs]
-    assert len(progress) <= 2 and progress[-1][jobs[0].job_id].done == 999
+    assert len(progress) <= 2 and progress[-1][f"{jobs[0].job_id}/upload"].done == 999
     bridge.stop()
 
 

@@ -21,3 +21,15 @@ def test_retry_countdown_names_the_next_attempt():
                          delay_s=4.0, request_id=None, time=100.0)
     text = state_text(_job(JobState.WAITING_RETRY, Stage.UPLOAD), attempt, None, now=100.0)
     assert text == "Waiting to retry (attempt 2 of 5, next in 4 s)"
+
+
+def test_an_upload_with_its_analysis_beside_it_shows_both_percentages():
+    job = _job(JobState.UPLOADING, Stage.UPLOAD)
+    assert state_text(job, None, 40, analysing=70) == "Uploading 40 % - analysing 70 %"
+    assert state_text(job, None, None, analysing=3) == "Uploading - analysing 3 %"
+    assert state_text(job, None, 40) == "Uploading (40 %)"  # analysed: the upload alone
+
+
+def test_a_job_analysed_while_it_waits_for_an_upload_slot_says_both():
+    job = _job(JobState.QUEUED, Stage.UPLOAD)
+    assert state_text(job, None, None, analysing=5) == "Queued for upload - analysing 5 %"

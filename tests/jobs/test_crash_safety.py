@@ -37,10 +37,10 @@ def _env(hook: str | None) -> dict[str, str]:
     return env
 
 
-def _args(url: str, username: str, files: list[Path]) -> list[str]:
+def _args(url: str, username: str, files: list[Path], *extra: str) -> list[str]:
     return [sys.executable, str(ROOT / "main.py"), "upload", "--json", "--server", url,
             "--username", username, "--password-stdin", "--session-title", "crash test",
-            *map(str, files)]
+            *extra, *map(str, files)]
 
 
 def _run_until_hook_then_kill(cmd: list[str], password: str, point: str) -> str:
@@ -67,25 +67,30 @@ def _run_until_hook_then_kill(cmd: list[str], password: str, point: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def crash_files(tmp_path_factory):
+def crash_files(tmp_path_factory, video_factory):
     root = tmp_path_factory.mktemp("crash")
     big = make_video(root / "big.mp4", seconds=1.0, size=(320, 240), noise=True)  # many chunks
     small = make_video(root / "small.mp4", seconds=1.0, size=(160, 120))  # one multipart POST
-    return [big, small]
+    # Seconds of decoding: its upload (at LONG_LIMIT) and its analysis run side by side.
+    long = video_factory("overlap-720p.mp4", seconds=15, size=(1280, 720))
+    return [big, small, long]
+
+
+LONG_LIMIT = ["--limit-kbps", "2048"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("point", "which"), [
     ("queued", "both"), ("analysing", "both"), ("mid_upload", "tus"),
-    ("after_finish", "tus"), ("after_finish", "multipart")])
+    ("after_finish", "tus"), ("after_finish", "multipart"), ("both_running", "long")])
 def test_killed_upload_reruns_to_every_file_stored_exactly_once(
         point, which, server_factory, fault_proxy, crash_files):
-    crash_files = {"both": crash_files, "tus": crash_files[:1],
-                   "multipart": crash_files[1:]}[which]
+    crash_files = {"both": crash_files[:2], "tus": crash_files[:1],
+                   "multipart": crash_files[1:2], "long": crash_files[2:]}[which]
     srv = server_factory(chunk_size=CHUNK)
     proxy = fault_proxy(srv.url)
     srv.set_public_url(proxy.url)  # the server is reached through the proxy, as behind any proxy
-    cmd = _args(proxy.url, srv.username, crash_files)
+    cmd = _args(proxy.url, srv.username, crash_files, *(LONG_LIMIT if which == "long" else []))
     marker = _run_until_hook_then_kill(cmd, srv.password, point)
     store = JobStore(paths.job_db_path())
     before = {j.path: j for j in store.jobs()}
@@ -107,7 +112,12 @@ def test_killed_upload_reruns_to_every_file_stored_exactly_once(
         assert sha256(video["path"]) == video["sha256"]
     assert len(store.jobs()) == len(crash_files)
 
-    if point == "mid_upload":
+    if point == "both_running":  # killed with both half-way: both went on to the end
+        (video,) = stored
+        assert json.loads(video["analysis"])["frame_count"] == 450
+        assert len(srv.ctx.store.all("SELECT * FROM uploads")) == 1  # resumed, not re-created
+        assert before[str(crash_files[0])].analysis is None  # the analysis was cut short
+    if point in ("mid_upload", "both_running"):
         sent_first = bytes_before
         resent = sent_first + (proxy.bytes_up - bytes_before) - sum(
             f.stat().st_size for f in crash_files)

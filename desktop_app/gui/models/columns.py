@@ -1,7 +1,8 @@
 """The tabs, their columns, and the text of each cell (no widgets).
 
 A job's row is a ``Row``: the job as the store last reported it, plus what only the
-window keeps (its latest progress and retry attempt). ``cell_text`` is what a cell
+window keeps (its latest upload progress, the progress of the analysis running beside
+it, and its retry attempt). ``cell_text`` is what a cell
 shows; the table model stores it in Qt items once per change.
 """
 
@@ -77,6 +78,15 @@ class Row:
     job: Job
     progress: JobProgress | None = None
     attempt: JobAttempt | None = None
+    analysis: JobProgress | None = None
+
+    @property
+    def analysing(self) -> int | None:
+        """The analysis's percent while it runs, else None."""
+        p = self.analysis
+        if p is None or p.total <= 0 or p.done >= p.total:
+            return None
+        return max(0, min(99, int(p.done * 100 / p.total)))
 
     @property
     def percent(self) -> int | None:
@@ -101,7 +111,7 @@ def cell_text(row: Row, col: Col) -> str:
     if col is Col.SIZE:
         return fmt.size(job.size)
     if col is Col.STAGE:
-        return fmt.state_text(job, row.attempt, row.percent)
+        return fmt.state_text(job, row.attempt, row.percent, analysing=row.analysing)
     if col is Col.PROGRESS:
         pct = row.percent
         return "" if pct is None else locale_format.percent(pct)

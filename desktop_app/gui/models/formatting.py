@@ -40,8 +40,20 @@ ALREADY_ON_SERVER = N_("Already on the server")  # duplicates by sha256: nothing
 
 
 def state_text(job: Job, attempt: JobAttempt | None, percent: int | None,
-               now: float | None = None) -> str:
-    """The Stage column: what the job is doing, with the retry countdown."""
+               now: float | None = None, *, analysing: int | None = None) -> str:
+    """The Stage column: what the job is doing, with the retry countdown, and the
+    analysis's percent while it runs beside the upload ("Uploading 40 % - analysing 70 %")."""
+    if analysing is None:
+        return _doing(job, attempt, percent, now)
+    if job.state is JobState.UPLOADING:
+        doing = "Uploading" if percent is None else f"Uploading {percent} %"
+    else:
+        doing = _doing(job, attempt, percent, now)
+    return f"{doing} - analysing {analysing} %"
+
+
+def _doing(job: Job, attempt: JobAttempt | None, percent: int | None,
+           now: float | None) -> str:
     state = job.state
     label = state_label(state)
     if state is JobState.WAITING_RETRY and attempt is not None:

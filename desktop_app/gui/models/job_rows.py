@@ -103,6 +103,8 @@ class JobRows(QObject):
             row.job = job
             if job.state is not JobState.WAITING_RETRY and job.state.active is False:
                 row.progress = None
+            if job.state.finished or job.state is JobState.PAUSED:
+                row.analysis = None  # its analysis stopped with it
             old = self._tab[job.job_id]
             if old is tab:
                 self.models[tab].rewrite(job.job_id)
@@ -140,11 +142,20 @@ class JobRows(QObject):
             self._flush()
 
     def set_progress(self, batch: dict[str, JobProgress]) -> None:
-        for job_id, ev in batch.items():
+        for ev in batch.values():
+            job_id = ev.job_id
             row = self.rows.get(job_id)
-            if row is None or not row.job.state.active:
+            if row is None:
                 continue
-            row.progress = ev
+            state = row.job.state
+            if ev.stage is Stage.ANALYSE:  # beside the upload, also while queued for it
+                if state.finished or state is JobState.PAUSED:
+                    continue
+                row.analysis = ev
+            elif state.active:
+                row.progress = ev
+            else:
+                continue
             self.models[self._tab[job_id]].rewrite(
                 job_id, [Col.STAGE, Col.PROGRESS, Col.SPEED, Col.ETA])
         self._flush()

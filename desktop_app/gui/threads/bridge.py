@@ -4,7 +4,8 @@ The manager calls ``EventBridge.post(event)`` from any thread. Events are queued
 under a lock and one queued ``wake`` signal is emitted per burst, so 5,000
 ``JobAdded`` events arrive as one batch (one ``beginInsertRows``) instead of
 5,000 signal deliveries. Progress events are coalesced per job and flushed by a
-timer at ~10 Hz, which caps repaints per row however fast the workers report.
+timer at ~10 Hz, which caps repaints per row however fast the workers report (per job
+and stage: an upload and the analysis beside it each keep their latest).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class EventBridge(QObject):
     wake = Signal()
     # Delivered on the GUI thread, in order: a list of non-progress events.
     events = Signal(list)
-    # Delivered on the GUI thread at most every PROGRESS_INTERVAL_MS: {job_id: JobProgress}.
+    # Delivered on the GUI thread at most every PROGRESS_INTERVAL_MS:
+    # {"job_id/stage": JobProgress} (a string key: the dict crosses as a QVariantMap).
     progress = Signal(dict)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -41,7 +43,7 @@ class EventBridge(QObject):
         """Thread-safe; the manager's ``on_event`` callback."""
         with self._lock:
             if isinstance(event, JobProgress):
-                self._progress[event.job_id] = event
+                self._progress[f"{event.job_id}/{event.stage.value}"] = event
                 return
             self._pending.append(event)
             if self._woken:
