@@ -64,6 +64,9 @@ status=0
 unshare --mount --pid --fork --propagation private bash -c '
   set -e
   r=$1
+  # "/" is a mount point on any real machine; iproute2 (ip -n, ip netns exec) remounts
+  # it as a slave and fails with EINVAL on a plain directory.
+  mount --bind "$r" "$r"
   mount -t proc proc "$r/proc"
   mount --rbind /sys "$r/sys"
   mount --rbind /dev "$r/dev"

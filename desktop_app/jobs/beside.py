@@ -250,6 +250,7 @@ class SideWork:
             try:
                 if stage is not Stage.UPLOAD:  # the failure record names the pass
                     self.store.update(track.job_id, stage=stage)
+                    err.stage = stage.value  # the decoder's errors say "validate" alone
             except JobNotFound:
                 return
             track.error = err

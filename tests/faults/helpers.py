@@ -188,7 +188,10 @@ class NetNamespace:
 
     def _ip(self, *args: str, ns: bool = False) -> None:
         cmd = ["ip", *(["-n", self.name] if ns else []), *args]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:  # ip's own words say why ("mount --make-rslave /" ...)
+            raise RuntimeError(f"{' '.join(cmd)}: exit {done.returncode}: "
+                               f"{(done.stderr or done.stdout).strip()}")
 
     def __enter__(self) -> NetNamespace:
         subprocess.run(["ip", "netns", "add", self.name], check=True, timeout=30)
