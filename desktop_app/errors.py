@@ -13,8 +13,10 @@ token or password (the job log's redaction filter is the second line of defence)
 
 Messages, hints and actions are written here in English, and stay English wherever they
 are stored or printed as data (failure records, ``--json``, logs). What a person reads
-goes through ``shown_message`` / ``shown_hint`` / ``shown_action`` (``desktop_app.i18n``):
-a row added here is picked up by ``packaging/translations.py extract`` as it is, and
+goes through ``shown_message`` / ``shown_hint`` / ``shown_action`` (``desktop_app.i18n``),
+``shown_hint`` also for whatever ``advice()`` chose (a ``cli_hint``, ``_GAVE_UP``,
+``_FIELD_ADVICE``): a row added here is picked up by ``packaging/translations.py extract``
+as it is, and
 ``tests/test_i18n.py`` fails until every shipped language translates it.
 """
 
@@ -413,7 +415,8 @@ class AppError(Exception):
 
     @property
     def shown_hint(self) -> str:
-        return self.spec.shown_hint
+        """``hint`` (the field's own advice when it names one) in the user's language."""
+        return shown_hint(self.hint, self.code)
 
     @property
     def action(self) -> UserAction:

@@ -5,10 +5,13 @@
 
 What is extracted: every ``_()``, ``N_()`` and ``ngettext()`` call with a literal under
 ``desktop_app/``, plus the tables whose English is data: the error catalogue's messages,
-hints and actions (``errors.CATALOGUE``) and the job states' labels
-(``jobs.model.STATE_LABELS``). So a new catalogue row needs no marking: run ``extract``,
-translate the new empty entries in ``resources/locale/*/LC_MESSAGES/video-uploader.po``,
-run ``extract`` again (it compiles the ``.mo``), commit both.
+hints, command-line hints and actions (``errors.CATALOGUE``), the advice ``errors.advice()``
+gives in their place (``errors._GAVE_UP``, ``errors._FIELD_ADVICE``, each for the window
+and the command line) and the job states' labels (``jobs.model.STATE_LABELS``); they are
+translated where they are shown (``errors.shown_hint`` and its kin). So a new catalogue row
+needs no marking: run ``extract``, translate the new empty entries in
+``resources/locale/*/LC_MESSAGES/video-uploader.po``, run ``extract`` again (it compiles
+the ``.mo``), commit both.
 
 ``check`` (and ``tests/test_i18n.py``) fails when a message has no translation in a
 shipped language, a translation is still fuzzy, a translation drops or invents a
@@ -51,12 +54,19 @@ def mo_path(lang: str, locale: Path = LOCALE) -> Path:
 
 def _data_messages() -> Iterator[tuple[str, str]]:
     """(message, where) for the English kept as data rather than in ``_()`` calls."""
-    from desktop_app.errors import CATALOGUE, UserAction
+    from desktop_app.errors import _FIELD_ADVICE, _GAVE_UP, CATALOGUE, UserAction
     from desktop_app.jobs.model import STATE_LABELS
 
     for code, entry in CATALOGUE.items():
         yield entry.message, f"errors.CATALOGUE[{code}].message"
         yield entry.hint, f"errors.CATALOGUE[{code}].hint"
+        if entry.cli_hint:
+            yield entry.cli_hint, f"errors.CATALOGUE[{code}].cli_hint"
+    for where, text in zip(("window", "cli"), _GAVE_UP, strict=True):
+        yield text, f"errors._GAVE_UP[{where}]"
+    for field, texts in _FIELD_ADVICE.items():
+        for where, text in zip(("window", "cli"), texts, strict=True):
+            yield text, f"errors._FIELD_ADVICE[{field}][{where}]"
     for action in UserAction:
         yield action.value, f"errors.UserAction.{action.name}"
     for state, label in STATE_LABELS.items():

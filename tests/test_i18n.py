@@ -192,3 +192,17 @@ def test_the_cli_follows_the_language_setting(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 1
     assert "Qué hacer: Elige un archivo de vídeo" in done.stdout
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_advice_the_commands_and_a_gave_up_job_give_reads_in_each_language(lang, language):
+    """``errors.advice()`` picks a cli_hint, a gave-up or a missing field's advice in place
+    of the hint: each is translated where it is shown, like the hint."""
+    from desktop_app.errors import _FIELD_ADVICE, _GAVE_UP, advice, shown_hint
+
+    texts = [entry.cli_hint for entry in CATALOGUE.values() if entry.cli_hint]
+    texts += [*_GAVE_UP, *(t for pair in _FIELD_ADVICE.values() for t in pair)]
+    language(lang)
+    assert [t for t in texts if i18n._(t) == t] == []
+    gave_up = advice("CONNECTION_REFUSED", cli=True, gave_up=True)
+    assert shown_hint(gave_up, "CONNECTION_REFUSED") != gave_up
