@@ -23,6 +23,7 @@ def _list(args: argparse.Namespace) -> int:
     import json
 
     from desktop_app.commands.output import job_record
+    from desktop_app.errors import shown_message
     from desktop_app.jobs.model import JobState
     from desktop_app.session import job_store
 
@@ -34,7 +35,8 @@ def _list(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(record), flush=True)
         else:
-            why = f"  {record['error_code']}: {record['error']}" if job.failure else ""
+            code = record["error_code"] or ""
+            why = f"  {code}: {shown_message(record['error'] or '', code)}" if job.failure else ""
             print(f"{job.job_id}  {job.state.value:<14} {job.stage.value:<8} "
                   f"{job.path}{why}", flush=True)
     return 0

@@ -16,6 +16,8 @@ import sys
 import threading
 from typing import Any
 
+from desktop_app.i18n import _
+
 
 def run(args: argparse.Namespace) -> int:
     from desktop_app.commands.output import guard
@@ -63,15 +65,15 @@ def _watch(args: argparse.Namespace) -> int:
         session.watch([WatchedFolder(d) for d in args.watch], settle_s=args.settle,
                       request=Request(args.user_id, args.session, args.session_title,
                                       args.recorded_at))
-        print("Watching " + ", ".join(args.watch) + " (Ctrl+C to stop)", file=sys.stderr,
-              flush=True)
+        print(_("Watching {path} (Ctrl+C to stop)").format(path=", ".join(args.watch)),
+              file=sys.stderr, flush=True)
         stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
         session.close()  # running stages stop; their jobs stay queued for next time
-    print("Stopped watching; unfinished jobs resume next time.", file=sys.stderr, flush=True)
+    print(_("Stopped watching; unfinished jobs resume next time."), file=sys.stderr, flush=True)
     return 1 if failed else 0
 
 

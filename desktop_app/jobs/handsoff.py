@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from desktop_app.i18n import N_, _
 from desktop_app.jobs.model import (
     Event,
     JobAdded,
@@ -43,7 +44,8 @@ S = JobState
 # Work in flight, that retries or continues by itself: worth keeping the machine awake for.
 IN_FLIGHT = frozenset({S.QUEUED, S.VALIDATING, S.ANALYZING, S.UPLOADING, S.PROCESSING,
                        S.WAITING_RETRY, S.WAITING_SERVER})
-INHIBIT_REASON = "Uploading videos"
+# the OS shows it (the log-out dialog lists what blocks sleep): translated when held
+INHIBIT_REASON = N_("Uploading videos")
 
 
 class HandsOff:
@@ -125,7 +127,7 @@ class HandsOff:
         with self._lock:
             want = self.keep_awake and bool(self._in_flight)
         if want and not self._awake:
-            self.inhibitor.hold(INHIBIT_REASON)
+            self.inhibitor.hold(_(INHIBIT_REASON))
         elif not want and self._awake:
             self.inhibitor.release()
         self._awake = want

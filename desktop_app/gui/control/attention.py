@@ -27,16 +27,33 @@ _ALERT_TITLES = {"batch_done": N_("Uploads finished"), "needs_attention": N_("Ne
                  "breaker_open": N_("Server unavailable"), "error_rate": N_("Server errors")}
 
 
-# jobs/batch.py says how a batch ended as English data ("3 uploaded, 1 failed"): its
-# numbers are said again in the user's language.
+# jobs/batch.py says how a batch ended as English data ("3 uploaded, 1 failed"), and
+# jobs/monitor.py names the failing server or the failure rate: what they carry is said
+# again in the user's language.
 _BATCH_END = re.compile(r"(\d+) uploaded(?:, (\d+) failed)?")
+_BREAKER_OPEN = re.compile(r"The server at (.+) keeps failing; uploads pause until it "
+                           r"recovers \(next try at (.+)\)\.", re.DOTALL)
+_ERROR_RATE = re.compile(r"(\d+)% of recent requests to the server failed; the app keeps "
+                         r"retrying\.")
+
+
+def _monitor_text(ev: Alert) -> str | None:
+    if ev.kind == "breaker_open" and (m := _BREAKER_OPEN.fullmatch(ev.message)):
+        server = _("the backend") if m.group(1) == "the backend" else m.group(1)
+        when = _("soon") if m.group(2) == "soon" else m.group(2)
+        return _("The server at {server} keeps failing; uploads pause until it recovers "
+                 "(next try at {time}).").format(server=server, time=when)
+    if ev.kind == "error_rate" and (m := _ERROR_RATE.fullmatch(ev.message)):
+        return _("{percent}% of recent requests to the server failed; the app keeps "
+                 "retrying.").format(percent=m.group(1))
+    return None
 
 
 def alert_text(ev: Alert) -> str:
-    """An alert's message as the user reads it (other alerts name a server: kept as they are)."""
+    """An alert's message as the user reads it (an alert the app does not know: as it is)."""
     match = _BATCH_END.fullmatch(ev.message)
     if ev.kind not in ("batch_done", "needs_attention") or match is None:
-        return _(ev.message)
+        return _monitor_text(ev) or _(ev.message)
     done, failed = int(match.group(1)), int(match.group(2) or 0)
     text = ngettext("{n} uploaded", "{n} uploaded", done).format(n=done)
     if failed:

@@ -112,10 +112,10 @@ class JobActions(QObject):
         self.folder_states[ev.path] = ev.state
         name = os.path.basename(ev.path.rstrip(os.sep)) or ev.path
         if ev.state == "absent" and before != "absent":
-            self.summary.emit(f"Watched folder {name} is not there (unplugged?); "
-                              "waiting for it")
+            self.summary.emit(_("Watched folder {name} is not there (unplugged?); "
+                                "waiting for it").format(name=name))
         elif ev.state == "watching" and before == "absent":
-            self.summary.emit(f"Watched folder {name} is back")
+            self.summary.emit(_("Watched folder {name} is back").format(name=name))
 
     # -- per job -----------------------------------------------------------------------
     def upload_anyway(self, job_ids: list[str]) -> None:

@@ -46,10 +46,11 @@ def state_text(job: Job, attempt: JobAttempt | None, percent: int | None,
     if analysing is None:
         return _doing(job, attempt, percent, now)
     if job.state is JobState.UPLOADING:
-        doing = "Uploading" if percent is None else f"Uploading {percent} %"
+        doing = (state_label(JobState.UPLOADING) if percent is None
+                 else _("Uploading {percent} %").format(percent=percent))
     else:
         doing = _doing(job, attempt, percent, now)
-    return f"{doing} - analysing {analysing} %"
+    return _("{doing} - analysing {percent} %").format(doing=doing, percent=analysing)
 
 
 def _doing(job: Job, attempt: JobAttempt | None, percent: int | None,

@@ -135,7 +135,7 @@ class FailedPanel(QWidget):
             job = self._get_job(jid)
             if job is not None and job.failure is not None:
                 texts.append(details_text(ErrorInfo(job.failure, job.file_name, job.job_id))
-                             + f"\nPath: {job.path}")
+                             + "\n" + _("Path: {path}").format(path=job.path))
         text = "\n\n".join(texts)
         if text:
             QGuiApplication.clipboard().setText(text)
