@@ -154,3 +154,26 @@ def test_every_interactive_widget_has_an_accessible_name_and_description(make_wi
     settings = SettingsDialog(window.settings, window)
     qtbot.addWidget(settings)
     assert _unnamed(settings) == []
+
+
+def test_a_screen_reader_hears_what_the_status_bar_says(qtbot):
+    """The status bar's labels are named for what they are ("Connection"); their text (offline,
+    metered, waiting for the server) is their description, so it is read out too."""
+    from desktop_app.gui.widgets.status_bar import StatusBar
+    from desktop_app.jobs.model import NetworkChanged
+
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    bar.set_ready("https://uploads.example")
+
+    def heard() -> tuple[str, str]:
+        iface = QAccessible.queryAccessibleInterface(bar.connection_label)
+        return iface.text(QAccessible.Text.Name), iface.text(QAccessible.Text.Description)
+
+    bar.set_network(NetworkChanged(offline=True, metered=False, uploads_held=True))
+    assert heard() == ("Connection", "Offline - waiting for the network")
+    bar.set_network(NetworkChanged(offline=False, metered=True, uploads_held=True))
+    assert heard() == ("Connection", "Uploads paused: metered connection")
+    bar.set_work(0, 0.0, 3)
+    work = QAccessible.queryAccessibleInterface(bar.work_label)
+    assert work.text(QAccessible.Text.Description) == "3 left"

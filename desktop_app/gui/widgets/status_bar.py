@@ -33,7 +33,7 @@ class StatusBar(QStatusBar):
         self.start_error = ""
         self.ready = False
         self.connection_label = QLabel()
-        plain.set_text(self.connection_label, _("Starting…"))  # it may show a server's text
+        self._show(self.connection_label, _("Starting…"))  # it may show a server's text
         self.connection_label.setAccessibleName(_("Connection"))
         self.retry_button = QPushButton(_("Retry now"))
         self.retry_button.setAccessibleName(_("Retry now"))
@@ -58,6 +58,14 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.batch_bar)
         self.addPermanentWidget(self.work_label)
 
+    @staticmethod
+    def _show(label: QLabel, text: str) -> None:
+        """The label's text, also as its accessible description: its accessible name says
+        what it is ("Connection"), so a screen reader would not read the text itself."""
+        plain.set_text(label, text)
+        if label.accessibleDescription() != text:
+            label.setAccessibleDescription(text)
+
     def set_ready(self, server_url: str) -> None:
         self.ready = True
         self.connection_label.setToolTip(plain.tooltip(server_url))
@@ -65,7 +73,7 @@ class StatusBar(QStatusBar):
 
     def set_starting_failed(self, text: str) -> None:
         self.start_error = text
-        plain.set_text(self.connection_label, text)
+        self._show(self.connection_label, text)
 
     def set_connection(self, ev: ConnectionChanged) -> None:
         self.connection = ev
@@ -93,7 +101,7 @@ class StatusBar(QStatusBar):
         if rate > 0:
             parts.append(fmt.speed(rate))
         parts.append(_("{n} left").format(n=left) if left else _("nothing left to do"))
-        plain.set_text(self.work_label, ", ".join(parts))
+        self._show(self.work_label, ", ".join(parts))
 
     def set_batch(self, b: BatchProgress) -> None:
         """The batch's progress line (see models/batch.py)."""
@@ -113,7 +121,7 @@ class StatusBar(QStatusBar):
         if b.failed:
             parts.append(ngettext("{n} failed", "{n} failed", b.failed).format(n=b.failed))
         text = ", ".join(parts)
-        plain.set_text(self.work_label, text)
+        self._show(self.work_label, text)
         self.batch_bar.setAccessibleDescription(f"{b.percent} %: {text}")
 
     def connection_text(self) -> str:
@@ -155,7 +163,7 @@ class StatusBar(QStatusBar):
 
     def refresh(self) -> None:
         """Called once a second too, for the probe countdown."""
-        plain.set_text(self.connection_label, self.connection_text())
+        self._show(self.connection_label, self.connection_text())
         self.retry_button.setVisible(
             self.ready and self.connection.state is ConnectionState.UNAVAILABLE
             and not self.network.offline)
