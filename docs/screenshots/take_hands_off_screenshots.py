@@ -17,11 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from take_screenshots import _TMP, _need_display, save, settle, wait_until  # noqa: E402
+from take_screenshots import _isolate, _need_display, save, settle, wait_until  # noqa: E402
 
 
 def main() -> int:
     _need_display()
+    tmp = _isolate()  # isolated XDG dirs (and English: the README's language)
 
     from desktop_app.gui.app import make_app
     from desktop_app.gui.dialogs.factory import Dialogs
@@ -36,14 +37,14 @@ def main() -> int:
     from tests.fixtures.videos import make_video
 
     app = make_app()
-    card = _TMP / "media" / "alice" / "EOS_DIGITAL"
+    card = tmp / "media" / "alice" / "EOS_DIGITAL"
     (card / "DCIM" / "100CANON").mkdir(parents=True)
     for i in range(6):
         make_video(card / "DCIM" / "100CANON" / f"MVI_{4021 + i}.MP4", seconds=6 + i,
                    size=(640, 360))
-    studio = _TMP / "Videos" / "Studio exports"
+    studio = tmp / "Videos" / "Studio exports"
     studio.mkdir(parents=True)
-    server = start_embedded_server(_TMP / "server", fault_injection=True)
+    server = start_embedded_server(tmp / "server", fault_injection=True)
     settings = Settings(bandwidth_limit_kbps=150, parallel_uploads=2,
                         watched_folders=[str(card), str(studio)],
                         paused_folders=[str(studio)], pause_on_metered=True,
@@ -64,7 +65,7 @@ def main() -> int:
         dialog.watched.folders.setCurrentRow(0)
         dialog.adjustSize()
         settle(0.5)
-        save(dialog, "watched-folders.png")
+        save(dialog.grab(), "watched-folders.png")
         dialog.reject()
 
         # A busy server makes the next upload wait to retry, then the Wi-Fi goes.
@@ -77,14 +78,14 @@ def main() -> int:
         window.tabs.setCurrentIndex(0)
         window.queue_view.selectRow(0)
         settle(1.5)
-        save(window, "offline.png")
+        save(window.grab(), "offline.png")
     finally:
         window.close_without_asking()
         window.intake.wait()
         core.stop()
         bridge.stop()
         server.stop()
-        shutil.rmtree(_TMP, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     del app
     return 0
 
