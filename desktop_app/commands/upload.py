@@ -63,7 +63,7 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def hash_wait(args: argparse.Namespace) -> dict[str, float]:
+def hash_wait(args: argparse.Namespace) -> dict[str, Any]:
     """``--hash-wait`` for ``open_manager`` (none given: the setting's value)."""
     return {} if args.hash_wait is None else {"duplicate_check_wait_s": args.hash_wait}
 
