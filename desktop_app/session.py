@@ -166,7 +166,8 @@ class Session:
             "upload_workers": self.settings.parallel_uploads,
             "default_user_id": self.settings.default_user_id,
             "default_session_id": self.settings.default_session_id,
-            "give_up_after_s": self.settings.give_up_after_s or None, **overrides}
+            "give_up_after_s": self.settings.give_up_after_s or None,
+            "duplicate_check_wait_s": self.settings.duplicate_check_wait_s, **overrides}
         self._front_end = on_event
         self._manager = JobManager(self.store, self.backend, on_event=self._dispatch,
                                    server_key=self.server_key, interactive=interactive,

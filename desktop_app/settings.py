@@ -10,6 +10,12 @@ from pathlib import Path
 
 from desktop_app import paths
 
+# The first byte of an upload waits up to this long for the file's sha256, so that a file
+# the server already has sends nothing (``jobs/duplicates.py``); one whose sha256 takes
+# longer is checked once it is known, its upload stopped then. The one home of the default.
+DUPLICATE_CHECK_WAIT_S = 1.0
+MAX_DUPLICATE_CHECK_WAIT_S = 600.0
+
 
 @dataclass
 class Settings:
@@ -36,6 +42,8 @@ class Settings:
     # a batch waiting for the server with no progress at all gives up after this (0: never;
     # the window waits for ever by default, the CLI's --give-up-after defaults to 300 s)
     give_up_after_s: int = 0
+    # the first byte waits up to this long for the checksum, so a duplicate sends nothing
+    duplicate_check_wait_s: float = DUPLICATE_CHECK_WAIT_S
 
     def clamped(self) -> Settings:
         self.parallel_uploads = min(4, max(1, int(self.parallel_uploads)))
@@ -50,6 +58,8 @@ class Settings:
         self.pause_on_metered = bool(self.pause_on_metered)
         self.keep_awake = bool(self.keep_awake)
         self.give_up_after_s = max(0, int(self.give_up_after_s))
+        self.duplicate_check_wait_s = min(MAX_DUPLICATE_CHECK_WAIT_S,
+                                          max(0.0, float(self.duplicate_check_wait_s)))
         return self
 
     def watched(self) -> list[tuple[str, bool]]:

@@ -5,6 +5,9 @@ any failed, 2 for bad usage. Re-running ``upload`` on the same files resumes the
 unfinished jobs, retries their failed ones and reports files already stored as done
 without sending them again (the manager's rule, ``jobs/known.py``); ``--force``
 uploads anew (also when the server already has the same bytes under another name).
+``--hash-wait SECONDS`` sets how long the first byte waits for the file's checksum (the
+setting ``duplicate_check_wait_s``): 0 starts every upload at once, a large file's
+duplicate then being caught once its checksum is known, after some bytes went out.
 ``--tus URL`` uploads to a plain tus endpoint instead (``upload_tus.py``); ``--watch DIR``
 queues the videos that appear in DIR until interrupted (``watch.py``).
 """
@@ -15,6 +18,7 @@ import argparse
 from typing import Any
 
 from desktop_app.commands.options import add_give_up, add_sign_in, attempts, positive_int
+from desktop_app.settings import DUPLICATE_CHECK_WAIT_S, MAX_DUPLICATE_CHECK_WAIT_S
 
 
 def add_parser(sub: Any) -> None:
@@ -34,6 +38,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--limit-kbps", type=positive_int, help="bandwidth limit in KiB/s")
     add_give_up(p)
     p.add_argument("--force", action="store_true", help="upload again even if already stored")
+    p.add_argument("--hash-wait", type=float, default=None, metavar="SECONDS",
+                   help="the first byte waits up to this long for the file's checksum, so "
+                   "a file the server already has sends nothing; a later checksum stops "
+                   f"the upload then (default: the setting, {DUPLICATE_CHECK_WAIT_S:g})")
     p.add_argument("--watch", action="append", default=[], metavar="DIR",
                    help="queue the videos that settle in DIR (recursively) until interrupted "
                    "(repeatable)")
@@ -50,7 +58,14 @@ def _usage_error(args: argparse.Namespace) -> str | None:
         return "--watch runs on its own: no FILE and no --tus with it"
     if args.settle is not None and not 0.5 <= args.settle <= 600:
         return "--settle must be between 0.5 and 600 seconds"
+    if args.hash_wait is not None and not 0 <= args.hash_wait <= MAX_DUPLICATE_CHECK_WAIT_S:
+        return f"--hash-wait must be between 0 and {MAX_DUPLICATE_CHECK_WAIT_S:g} seconds"
     return None
+
+
+def hash_wait(args: argparse.Namespace) -> dict[str, Any]:
+    """``--hash-wait`` for ``open_manager`` (none given: the setting's value)."""
+    return {} if args.hash_wait is None else {"duplicate_check_wait_s": args.hash_wait}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +99,8 @@ def _upload(args: argparse.Namespace) -> int:
     session = connect(settings_mod.load(), session_options(args))
     try:
         manager = session.open_manager(on_event=progress_printer(args), interactive=False,
-                                       give_up_after_s=args.give_up_after)
+                                       give_up_after_s=args.give_up_after,
+                                       **hash_wait(args))
         session.start_hands_off()  # network back: retry now; the machine kept awake
         request = Request(args.user_id, args.session, args.session_title, args.recorded_at)
         added = manager.submit(args.files, request, force=args.force)  # committed first

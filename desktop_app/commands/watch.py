@@ -29,6 +29,7 @@ def _watch(args: argparse.Namespace) -> int:
     from desktop_app import settings as settings_mod
     from desktop_app.commands.options import session_options
     from desktop_app.commands.output import job_record, print_record, progress_printer
+    from desktop_app.commands.upload import hash_wait
     from desktop_app.jobs.known import Request
     from desktop_app.jobs.model import Event, JobAdded, JobChanged
     from desktop_app.session import connect
@@ -59,7 +60,8 @@ def _watch(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _on_sigterm(stop)
     try:
-        manager = session.open_manager(on_event=on_event, interactive=False)
+        manager = session.open_manager(on_event=on_event, interactive=False,
+                                       **hash_wait(args))
         session.start_hands_off()
         manager.start(resume_only=set())  # this run's own jobs only
         session.watch([WatchedFolder(d) for d in args.watch], settle_s=args.settle,

@@ -9,8 +9,13 @@ slot and while it uploads:
 * the analysis (``media.analyse`` without its own hash), at most the manager's analysis
   workers at once, each at a lower CPU priority than the upload (``background_priority``).
 
-The upload's first byte waits for the sha256 a moment at most (``HASH_GRACE_S``); its
-finish call waits for both (``Track.sha256_now``, ``Track.analysis_now``). A pass that
+The upload's first byte waits for the sha256 a moment at most (the manager's
+``duplicate_check_wait_s``, a setting), so that the duplicate check can spare every byte;
+its finish call waits for both (``Track.sha256_now``, ``Track.analysis_now``). When the
+sha256 comes later (a large file), ``hash_known`` asks the server then, on a short-lived
+thread, while the upload goes on: if the server has these bytes the upload is stopped,
+its partial upload discarded and the job ends "Already on the server" (its worker does
+that, ``stages.py``); any other answer, an error included, lets it go on. A pass that
 fails (the decoder finds the file corrupt or cut short, the file changed) fails the job
 with that pass's code and message: an upload that is running is stopped at once (its
 worker discards the partial upload and raises the error, ``stages.py``), a job waiting
@@ -36,6 +41,7 @@ from desktop_app.errors import AppError, unexpected
 from desktop_app.files import FileIdentity, sha256_of
 from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.control import Control, Stale
+from desktop_app.jobs.duplicates import Duplicates
 from desktop_app.jobs.failures import FailureHandler
 from desktop_app.jobs.lifecycle import Lifecycle
 from desktop_app.jobs.model import Job, JobProgress, JobState, Stage
@@ -46,9 +52,9 @@ from desktop_app.jobs.track import Track
 log = logging.getLogger(__name__)
 S = JobState
 HASH_WORKERS = 1  # files are hashed one after another: two at once only make a disk seek
-HASH_GRACE_S = 1.0  # the first byte waits this long at most for the sha256 (and hash_known)
 BACKGROUND_NICE = 10
 SIDE = "side"  # the Control reason when a pass stops the upload
+FOUND = "found"  # the Control reason when the late duplicate check stops it
 _STOPS = frozenset({S.PAUSED, S.FAILED, S.CANCELLED, S.DONE})
 
 
@@ -69,12 +75,13 @@ def background_priority() -> None:
 
 class SideWork:
     def __init__(self, life: Lifecycle, failures: FailureHandler, backend: Backend,
-                 throttle: Throttle, *, analysis_workers: int,
+                 throttle: Throttle, duplicates: Duplicates, *, analysis_workers: int,
                  hook: Callable[[str, str], None]) -> None:
         self.life = life
         self.store = life.store
         self.failures = failures
         self.backend = backend
+        self.duplicates = duplicates
         self.throttle = throttle
         self.hook = hook
         self._lock = threading.Lock()
@@ -120,9 +127,7 @@ class SideWork:
     def detach(self, track: Track, ctl: Control) -> None:
         """The upload worker lets go. A pass that failed as it did (it stopped a worker
         that was leaving anyway) has its job failed here."""
-        with track.lock:
-            if track.upload is ctl:
-                track.upload = None
+        track.let_go(ctl)
         err = track.take_error()
         if err is not None:
             self._fail_job(track.job_id, err)
@@ -154,14 +159,43 @@ class SideWork:
     def hash_known(self, track: Track, sha256: str) -> None:
         """The job's whole-file sha256 is known: called once per run of its sha256 pass,
         the moment the digest is, on the pass's thread. The upload's first byte waits for
-        this to return, up to ``HASH_GRACE_S`` once its worker has the job and its server
-        session (a job waiting for an upload slot is usually hashed long before), so what
-        runs here runs before a byte is sent unless the hash took longer; then the upload
-        is running. An ``AppError`` raised here fails the job as a failed pass
+        this to return, up to ``duplicate_check_wait_s`` once its worker has the job and
+        its server session (a job waiting for an upload slot is usually hashed long
+        before), so what runs here runs before a byte is sent unless the hash took
+        longer; then the upload is running, and the server is asked now whether it has
+        these bytes (``_late_check``, on a thread of its own: the next file's hash does not
+        wait for the server). An ``AppError`` raised here fails the job as a failed pass
         does (a running upload is stopped at once, its partial upload discarded). Not
         called for a job whose sha256 an earlier run stored."""
         self.store.update(track.job_id, sha256=sha256)
-        track.sha256 = sha256
+        due = track.late_check_due(sha256)
+        if due is not None:
+            upload, user_id = due
+            threading.Thread(target=self._late_check, args=(track, upload, user_id, sha256),
+                             name=f"duplicate-check-{track.job_id[:8]}", daemon=True).start()
+
+    def _late_check(self, track: Track, upload: Control, user_id: str, sha256: str) -> None:
+        """Does the server have the bytes this running upload is sending? A video found
+        stops the upload (``FOUND``: its worker ends the job "Already on the server"); no
+        answer, or an error, lets it go on, as before its sha256 was known."""
+        video = None
+        try:
+            video = self.duplicates.existing(sha256, user_id, upload)
+        except AppError as err:
+            if err.code != "CANCELLED":  # paused, cancelled or shut down meanwhile: silent
+                log.info("job %s: could not ask the server for duplicates (%s); uploading on",
+                         track.job_id, err.code, extra={"job_id": track.job_id})
+        except Exception:  # a bug: the upload goes on, the traceback is logged
+            log.exception("late duplicate check failed for job %s", track.job_id,
+                          extra={"job_id": track.job_id})
+        finally:
+            stopped = track.late_checked(upload, video, FOUND)
+        if stopped:
+            log.info("job %s: the server has its bytes already (video %s); stopping its "
+                     "upload", track.job_id, video.video_id if video else "",
+                     extra={"job_id": track.job_id})
+        elif video is None:
+            self.duplicates.hold_turn(track.job_id, sha256)  # a twin now waits for this one
 
     def _hash_pass(self, job_id: str) -> None:
         track = self._take(job_id, "sha256")
@@ -245,7 +279,8 @@ class SideWork:
         """A pass failed: the job fails with its error (``stage`` names the pass). Its
         upload worker, if one holds the job, is stopped and fails it; else it fails here."""
         with track.lock:
-            if track.error is not None or track.stop.is_set():
+            # a video found on the server ends the job first, as it would have before a byte
+            if track.error is not None or track.found is not None or track.stop.is_set():
                 return
             try:
                 if stage is not Stage.UPLOAD:  # the failure record names the pass

@@ -10,6 +10,14 @@ processing ends the job at once: DONE, ``already_on_server``, that video's id, n
 sent. A job with ``force_upload`` (``--force``, the window's "Upload again anyway") is not
 checked, nor is one whose server does not offer the query (it uploads as before).
 
+The first byte waits for the sha256 up to ``duplicate_check_wait_s`` (a setting, default
+``DUPLICATE_CHECK_WAIT_S``). A large file's sha256 comes later, while its bytes go out:
+the sha256 pass asks then (``beside.SideWork._late_check``); on a hit the upload stops,
+its partial upload is discarded on the server and the job ends the same way, its history
+saying how much was sent before the sha256 was known (``finish_found``). An error there
+only means the upload goes on. The finish call waits for that answer, so the video is
+never created twice.
+
 Two jobs of this process with the same bytes (one card copied twice) take turns: the
 second waits while the first is uploading, then asks, and finds the first one's video.
 The same *file* added twice never gets here: ``known.py`` joins it to its job.
@@ -50,15 +58,21 @@ class Duplicates:
         video = self.existing(sha256, user_id, ctl)
         if video is None:
             return False
+        self.finish_found(job, video, sha256, "nothing sent")
+        return True
+
+    def finish_found(self, job: Job, video: Video, sha256: str, sent: str) -> None:
+        """DONE as "Already on the server" as ``video``; ``sent``: what was sent before the
+        answer, for the history and the log. Raises ``IllegalTransition`` when the job
+        was moved meanwhile."""
         self.life.move(job.job_id, S.DONE, stage=Stage.DONE,
                        allowed_from={S.UPLOADING, S.WAITING_RETRY}, video_id=video.video_id,
                        server_sha256=video.sha256 or sha256, bytes_sent=0,
                        already_on_server=True,
-                       note=f"already on the server as video {video.video_id}; nothing sent")
-        log.info("job %s: already on the server as video %s; nothing sent", job.job_id,
-                 video.video_id, extra={"job_id": job.job_id, "file": job.path,
-                                        "video_id": video.video_id})
-        return True
+                       note=f"already on the server as video {video.video_id}; {sent}")
+        log.info("job %s: already on the server as video %s; %s", job.job_id,
+                 video.video_id, sent, extra={"job_id": job.job_id, "file": job.path,
+                                              "video_id": video.video_id})
 
     def existing(self, sha256: str, user_id: str, ctl: Control) -> Video | None:
         """The user's newest video with these bytes that did not fail; None when there is
@@ -76,6 +90,14 @@ class Duplicates:
             return None
         return next((v for v in videos or [] if v.status != "failed"
                      and v.sha256.lower() == sha256.lower()), None)
+
+    def hold_turn(self, job_id: str, sha256: str) -> None:
+        """Without waiting: this job now sends these bytes, unless another one of this
+        process does (the late check found nothing: a twin asking later waits for it)."""
+        with self._lock:
+            holder = self._sending.get(sha256)
+            if holder is None or holder == job_id or not self._still_sending(holder):
+                self._sending[sha256] = job_id
 
     def _take_turn(self, job_id: str, sha256: str, ctl: Control) -> None:
         """Wait while another job of this process is sending the same bytes."""

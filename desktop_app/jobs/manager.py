@@ -28,6 +28,10 @@ progress at all (``giveup.py``; None: never, the window's default), each job the
 with the cause it met. ``interactive`` is the GUI's mode for sign-in: a job that hits an
 expired sign-in waits (``WAITING_SIGN_IN``) for ``sign_in_completed()``; non-interactive
 (the CLI) fails it with ``TOKEN_EXPIRED``; it stays retryable.
+
+``duplicate_check_wait_s`` (the setting): how long an upload's first byte waits for its
+sha256, so that a file the server already has sends nothing (``duplicates.py``); a
+sha256 known later is checked then, and a hit stops the upload.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from desktop_app.jobs.backend import Backend
 from desktop_app.jobs.beside import SideWork
 from desktop_app.jobs.bundle import export_support_bundle
 from desktop_app.jobs.control import test_hook
+from desktop_app.jobs.duplicates import Duplicates
 from desktop_app.jobs.failures import FailureHandler
 from desktop_app.jobs.giveup import ProgressClock
 from desktop_app.jobs.known import (
@@ -67,6 +72,7 @@ from desktop_app.jobs.stages import StageRunner
 from desktop_app.jobs.store import JobStore
 from desktop_app.jobs.uploadhold import UploadHold
 from desktop_app.jobs.waits import Waits
+from desktop_app.settings import DUPLICATE_CHECK_WAIT_S
 
 log = logging.getLogger(__name__)
 S = JobState
@@ -82,6 +88,7 @@ class JobManager:
                  processing_timeout_s: float = 600.0,
                  default_user_id: str = "", default_session_id: str = "",
                  give_up_after_s: float | None = None,
+                 duplicate_check_wait_s: float = DUPLICATE_CHECK_WAIT_S,
                  hook: Callable[[str, str], None] | None = None) -> None:
         self.store = store
         self.backend = backend
@@ -103,11 +110,13 @@ class JobManager:
                                                   interactive=interactive)
         self.waits.on_give_up = failures.give_up
         cores = os.cpu_count() or 1
-        self.side = SideWork(self.life, failures, backend, self.throttle,
+        duplicates = Duplicates(self.life, backend)
+        self.side = SideWork(self.life, failures, backend, self.throttle, duplicates,
                              analysis_workers=analysis_workers or cores, hook=hook or test_hook)
         self.runner = StageRunner(self.life, backend, self.waits, failures, self.monitor,
-                                  self.throttle, self.side, hook=hook,
-                                  processing_timeout_s=processing_timeout_s)
+                                  self.throttle, self.side, duplicates, hook=hook,
+                                  processing_timeout_s=processing_timeout_s,
+                                  duplicate_check_wait_s=duplicate_check_wait_s)
         check = StagePool("check", cores, self.runner.check)
         self.pools = {
             # ANALYSE: a job whose analysis failed (a retry checks it again), or one an

@@ -11,9 +11,11 @@ traceback in the log, never a dead worker.
   sniffing, container structure, first frame; the server's type list), then the job
   queues for upload at once and its sha256 and analysis passes start (``beside.py``);
 * upload: sends the bytes while those passes run; the first byte waits for the sha256
-  at most ``beside.HASH_GRACE_S``, the finish call for both (it carries the analysis).
-  A pass that fails stops the upload at once: the partial upload is discarded on the
-  server and the job fails with the pass's code and message;
+  at most ``duplicate_check_wait_s`` (so a file the server has sends nothing), the
+  finish call for both (it carries the analysis) and for a late duplicate check. A pass
+  that fails stops the upload at once: the partial upload is discarded on the server and
+  the job fails with the pass's code and message; a late duplicate check that finds the
+  video stops it too: the partial upload is discarded and the job is done;
 * process: polls the server until it has processed the video, then DONE.
 """
 
@@ -30,7 +32,7 @@ from typing import Any
 from desktop_app.errors import AppError, unexpected
 from desktop_app.jobs import integrity
 from desktop_app.jobs.backend import Backend
-from desktop_app.jobs.beside import HASH_GRACE_S, SideWork
+from desktop_app.jobs.beside import FOUND, SideWork
 from desktop_app.jobs.control import Control, Stale, test_hook
 from desktop_app.jobs.duplicates import Duplicates
 from desktop_app.jobs.failures import FailureHandler
@@ -49,6 +51,8 @@ from desktop_app.jobs.pools import Throttle
 from desktop_app.jobs.store import IllegalTransition, JobNotFound
 from desktop_app.jobs.track import Track, shared
 from desktop_app.jobs.waits import Waits
+from desktop_app.settings import DUPLICATE_CHECK_WAIT_S
+from desktop_app.transfer.models import Video
 from desktop_app.transfer.retry import AttemptInfo
 
 log = logging.getLogger(__name__)
@@ -58,8 +62,9 @@ POLL_S, POLL_MAX_S = 0.25, 2.0  # quick for small clips, gentle on long processi
 
 class StageRunner:
     def __init__(self, life: Lifecycle, backend: Backend, waits: Waits, failures: FailureHandler,
-                 monitor: Monitor, throttle: Throttle, side: SideWork, *,
-                 processing_timeout_s: float,
+                 monitor: Monitor, throttle: Throttle, side: SideWork,
+                 duplicates: Duplicates, *, processing_timeout_s: float,
+                 duplicate_check_wait_s: float = DUPLICATE_CHECK_WAIT_S,
                  hook: Callable[[str, str], None] | None = None) -> None:
         self.life = life
         self.store = life.store
@@ -70,10 +75,11 @@ class StageRunner:
         self.throttle = throttle
         self.side = side
         self.processing_timeout_s = processing_timeout_s
+        self.duplicate_check_wait_s = duplicate_check_wait_s
         self.hook = hook or test_hook
         self._session_lock = threading.Lock()
         self._sessions: dict[tuple[str, str], str] = {}
-        self.duplicates = Duplicates(life, backend)
+        self.duplicates = duplicates
 
     # ---- stages -----------------------------------------------------------------------
 
@@ -124,12 +130,14 @@ class StageRunner:
         backend = self.backend
         user_id = job.user_id or backend.user_id()
         # Up to a moment for the sha256 (and what hash_known does with it) before the
-        # first byte; a large file's hash finishes while its bytes go out.
-        track.wait_hashed(HASH_GRACE_S, ctl.token)
+        # first byte; a large file's hash finishes while its bytes go out, and the server
+        # is asked then (``beside.SideWork._late_check``: ``late``).
+        track.wait_hashed(self.duplicate_check_wait_s, ctl.token)
+        late = not job.force_upload and track.check_late(user_id)
         if track.sha256 and track.sha256 != job.sha256:
             job = replace(job, sha256=track.sha256)
         # Known now (all but a large file's): the server may have these bytes already.
-        if self.duplicates.finish_if_stored(job, user_id, ctl):
+        if not late and self.duplicates.finish_if_stored(job, user_id, ctl):
             return
         session_id = job.session_id or self._session_for(job, user_id, ctl)
         if job.session_id != session_id or job.user_id != user_id:
@@ -140,13 +148,17 @@ class StageRunner:
             final.update(track.analysis_now(ctl.token))
             return shared(final)
 
-        def sha256_now() -> str:
-            return track.sha256_now(ctl.token)
+        def sha256_now() -> str:  # the last call before the finish call
+            sha256 = track.sha256_now(ctl.token)
+            track.before_finish(ctl.token)  # a late duplicate check answered
+            return sha256
 
         hooked = both = False
+        sent = 0
 
         def progress(done: int, total: int) -> None:
-            nonlocal hooked, both
+            nonlocal hooked, both, sent
+            sent = max(sent, done)
             self._back_to(job_id, S.UPLOADING)
             self._progress(job_id, Stage.UPLOAD, done, total)
             if not both and total and done * 4 >= total and done < total and track.analysing:
@@ -161,7 +173,8 @@ class StageRunner:
             self.store.update(job_id, upload_url=url)
 
         # Known already (a retry): a small file may then go in one multipart request.
-        ready = not track.analysing and track.hashed.is_set()
+        # A late duplicate check needs a finish call of its own to wait for it: tus.
+        ready = not late and not track.analysing and track.hashed.is_set()
         while True:
             try:
                 video = backend.client.upload_video(
@@ -171,8 +184,12 @@ class StageRunner:
                     upload_url=backend.local_url(job.upload_url), on_upload_url=on_upload_url,
                     progress=progress, cancel=ctl.token,
                     on_attempt=lambda info: self._attempt(job_id, Stage.UPLOAD, info),
-                    local_sha256=track.sha256 or sha256_now)
+                    local_sha256=sha256_now if late else track.sha256 or sha256_now)
             except AppError as err:
+                found = track.take_found(ctl, FOUND)
+                if found is not None:  # the late duplicate check stopped it
+                    self._found_late(job, found, track.sha256 or "", sent)
+                    return
                 if err.code != "CHECKSUM_MISMATCH":
                     raise
                 if job.reupload_count >= 1:
@@ -199,6 +216,17 @@ class StageRunner:
         job = self.life.move(job.job_id, S.QUEUED, stage=Stage.PROCESS,
                              allowed_from={S.UPLOADING, S.WAITING_RETRY}, **stored)
         self.life.enqueue(job)
+
+    def _found_late(self, job: Job, video: Video, sha256: str, sent: int) -> None:
+        """The server has the bytes this upload was sending (its sha256 came after the
+        first byte): its partial upload is terminated, the job done as for an early hit."""
+        self.side.discard_upload(job.job_id)
+        try:
+            self.duplicates.finish_found(
+                job, video, sha256,
+                f"{sent} of {job.size} bytes were sent before its checksum was known")
+        except IllegalTransition:
+            raise Stale() from None
 
     def _process(self, job: Job, ctl: Control) -> None:
         job = self._enter(job, S.PROCESSING)

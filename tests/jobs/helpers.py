@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from desktop_app.jobs.manager import JobManager
 from desktop_app.jobs.model import Event, JobChanged, JobState
@@ -71,3 +74,15 @@ def manager_for(server: Any, store_path: Path, recorder: Recorder, *,
 def server_videos(server: Any) -> list[dict[str, Any]]:
     """What the server actually stored (its own database)."""
     return server.ctx.store.all("SELECT * FROM videos ORDER BY created_at")
+
+
+def upload_body_bytes(server: Any) -> int:
+    """The server's own count of upload body bytes received (``/metrics``)."""
+    text = httpx.get(server.api_url + "/metrics", timeout=10).text
+    return int(re.search(r"^uploader_upload_bytes_total (\d+)$", text, re.M).group(1))
+
+
+def uploads_left(server: Any) -> list[Any]:
+    """Upload rows the server still keeps, and partial files in its upload directory."""
+    rows = server.ctx.store.all("SELECT * FROM uploads WHERE video_id IS NULL")
+    return rows + [p for p in server.ctx.uploads.directory.iterdir() if p.is_file()]

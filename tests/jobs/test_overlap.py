@@ -16,7 +16,14 @@ from desktop_app.jobs.model import JobChanged, JobProgress, JobState, Stage
 from desktop_app.media.analyse import analyse
 from tests.fixtures.server import api_token
 from tests.fixtures.videos import damage_tail
-from tests.jobs.helpers import Recorder, manager_for, server_videos, session_for, sha256
+from tests.jobs.helpers import (
+    Recorder,
+    manager_for,
+    server_videos,
+    session_for,
+    sha256,
+    uploads_left,
+)
 
 S = JobState
 CHUNK = 256 * 1024
@@ -41,12 +48,6 @@ def _both_running(rec: Recorder) -> bool:
 
 def _index(rec: Recorder, predicate) -> int:
     return next(i for i, e in enumerate(rec.events) if predicate(e))
-
-
-def _uploads_left(srv) -> list:
-    """Upload rows the server still keeps, and partial files in its upload directory."""
-    rows = srv.ctx.store.all("SELECT * FROM uploads WHERE video_id IS NULL")
-    return rows + [p for p in srv.ctx.uploads.directory.iterdir() if p.is_file()]
 
 
 def test_a_good_clip_uploads_while_it_is_analysed_and_the_server_gets_the_analysis(
@@ -103,7 +104,7 @@ def test_a_clip_damaged_in_its_last_third_stops_its_upload_and_leaves_nothing_on
     failed_at = _index(rec, lambda e: isinstance(e, JobChanged) and e.job.state is S.FAILED)
     assert any(isinstance(e, JobProgress) and e.stage is Stage.UPLOAD and e.done > 0
                for e in rec.events[:failed_at])
-    assert _uploads_left(srv) == []  # the partial upload was terminated, its bytes deleted
+    assert uploads_left(srv) == []  # the partial upload was terminated, its bytes deleted
     assert server_videos(srv) == []
     assert failed.upload_url is None
 
